@@ -1,0 +1,78 @@
+"""The small interface a backend implements; everything else is layered on top in :class:`vectorstore.VectorStore`.
+
+Like an httpx transport, an :class:`Adapter` only does the backend's part: the store validates every argument,
+parses filters into a :mod:`vectorstore.filters` tree, checks capabilities, chunks writes to ``max_batch`` and
+restores request order before and after calling it. So an adapter method may assume:
+
+- names are valid, the collection's dimension matches every vector, ids are unique non-empty strings;
+- vectors are C-contiguous float32 ``(n, d)`` arrays of finite values;
+- ``where`` is a parsed tree using only operators the adapter declared in its ``capabilities``;
+- ``include`` is a subset of ``{"vector", "document", "metadata"}``.
+
+It must raise :class:`~vectorstore.errors.CollectionNotFound` / :class:`~vectorstore.errors.CollectionExists`
+where those apply, and wrap native failures in :class:`~vectorstore.errors.BackendError` with the native exception
+as ``__cause__``. Users never call adapters directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .batch import RecordBatch
+from .filters import Node
+from .models import Capabilities, CollectionInfo, Match, Metric, Record
+
+
+class Adapter:
+    """Base class of backend adapters; each method must be implemented unless documented otherwise."""
+
+    #: The registered name (``memory``, ``chroma``, ``qdrant``); used in messages and reports.
+    name: ClassVar[str] = "adapter"
+    capabilities: Capabilities = Capabilities()
+
+    def create_collection(self, name: str, dimension: int, metric: Metric) -> CollectionInfo:
+        raise NotImplementedError("The 'create_collection' method must be implemented.")
+
+    def get_collection(self, name: str) -> CollectionInfo:
+        raise NotImplementedError("The 'get_collection' method must be implemented.")
+
+    def list_collections(self) -> list[CollectionInfo]:
+        raise NotImplementedError("The 'list_collections' method must be implemented.")
+
+    def delete_collection(self, name: str) -> None:
+        raise NotImplementedError("The 'delete_collection' method must be implemented.")
+
+    def upsert(self, name: str, batch: RecordBatch) -> None:
+        """Insert or fully replace each record (vector, document and metadata)."""
+        raise NotImplementedError("The 'upsert' method must be implemented.")
+
+    def get(self, name: str, ids: list[str], include: frozenset[str]) -> list[Record]:
+        """The stored records among ``ids``, in any order; missing ids are left out."""
+        raise NotImplementedError("The 'get' method must be implemented.")
+
+    def delete(self, name: str, ids: list[str] | None, where: Node | None) -> int | None:
+        """Delete by ids or by filter (exactly one is given); return the number deleted, or None if unknown."""
+        raise NotImplementedError("The 'delete' method must be implemented.")
+
+    def count(self, name: str, where: Node | None) -> int:
+        raise NotImplementedError("The 'count' method must be implemented.")
+
+    def query(
+        self, name: str, vectors: np.ndarray, k: int, where: Node | None, include: frozenset[str]
+    ) -> list[list[Match]]:
+        """Top ``k`` per query row, best first, with scores per DESIGN 3.2 (see :mod:`vectorstore.scores`)."""
+        raise NotImplementedError("The 'query' method must be implemented.")
+
+    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[list[Record]]:
+        """Every matching record exactly once, in batches of at most ``batch_size``."""
+        raise NotImplementedError("The 'scan' method must be implemented.")
+
+    def stats(self) -> dict[str, Any]:
+        """Operational counters; adapters and wrappers with something to report override it."""
+        return {}
+
+    def close(self) -> None:
+        """Release the backend; optional for adapters that hold nothing."""

@@ -1,0 +1,1 @@
+"""Adapters that ship with the core (only the reference ``memory`` adapter; backends live in their own packages)."""

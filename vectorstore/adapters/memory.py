@@ -1,0 +1,164 @@
+"""The reference adapter: exact numpy search over records held in this process.
+
+It is deliberately simple, since the conformance suite treats its behaviour as obvious: filters go through the
+reference evaluator, scores through :func:`vectorstore.scores.exact`. It registers through the ``vectorstore``
+entry point group like any third-party adapter.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from .. import scores
+from ..adapter import Adapter
+from ..batch import RecordBatch
+from ..errors import CollectionExists, CollectionNotFound
+from ..filters import Node, matches
+from ..models import Capabilities, CollectionInfo, Match, Metadata, Metric, Record
+
+
+class MemoryConfig(BaseModel):
+    """``memory://``: no options."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass
+class _Collection:
+    info: CollectionInfo
+    rows: dict[str, tuple[np.ndarray, str | None, Metadata]] = field(default_factory=dict)
+    _matrix: tuple[list[str], np.ndarray] | None = None
+
+    def matrix(self) -> tuple[list[str], np.ndarray]:
+        """Ids and a stacked vector matrix, rebuilt lazily after writes."""
+        if self._matrix is None:
+            ids = list(self.rows)
+            vectors = (
+                np.stack([self.rows[i][0] for i in ids])
+                if ids
+                else np.empty((0, self.info.dimension), dtype=np.float32)
+            )
+            self._matrix = (ids, vectors)
+        return self._matrix
+
+    def changed(self) -> None:
+        self._matrix = None
+
+    def selected(self, where: Node | None) -> list[str]:
+        return [i for i, (_, doc, md) in self.rows.items() if matches(where, md, doc)]
+
+
+def _record(record_id: str, row: tuple[np.ndarray, str | None, Metadata], include: frozenset[str]) -> Record:
+    vector, document, metadata = row
+    return Record.model_construct(
+        id=record_id,
+        vector=vector.tolist() if "vector" in include else None,
+        document=document if "document" in include else None,
+        metadata=dict(metadata) if "metadata" in include else None,
+    )
+
+
+class MemoryAdapter(Adapter):
+    name = "memory"
+    capabilities = Capabilities(persistent=False, exact_search=True, thread_safe=True)
+
+    def __init__(self, config: MemoryConfig | None = None) -> None:
+        self._collections: dict[str, _Collection] = {}
+        self._lock = threading.RLock()
+
+    def _get(self, name: str) -> _Collection:
+        try:
+            return self._collections[name]
+        except KeyError:
+            raise CollectionNotFound(f"collection {name!r} does not exist", collection=name) from None
+
+    def create_collection(self, name: str, dimension: int, metric: Metric) -> CollectionInfo:
+        with self._lock:
+            if name in self._collections:
+                raise CollectionExists(f"collection {name!r} already exists", collection=name)
+            info = CollectionInfo(name=name, dimension=dimension, metric=metric)
+            self._collections[name] = _Collection(info)
+            return info
+
+    def get_collection(self, name: str) -> CollectionInfo:
+        with self._lock:
+            return self._get(name).info
+
+    def list_collections(self) -> list[CollectionInfo]:
+        with self._lock:
+            return [c.info for c in self._collections.values()]
+
+    def delete_collection(self, name: str) -> None:
+        with self._lock:
+            self._get(name)
+            del self._collections[name]
+
+    def upsert(self, name: str, batch: RecordBatch) -> None:
+        with self._lock:
+            collection = self._get(name)
+            for i, record_id in enumerate(batch.ids):
+                collection.rows.pop(record_id, None)  # a replaced record moves to the end, as a new one would
+                collection.rows[record_id] = (batch.vectors[i].copy(), batch.documents[i], dict(batch.metadatas[i]))
+            collection.changed()
+
+    def get(self, name: str, ids: list[str], include: frozenset[str]) -> list[Record]:
+        with self._lock:
+            rows = self._get(name).rows
+            return [_record(i, rows[i], include) for i in ids if i in rows]
+
+    def delete(self, name: str, ids: list[str] | None, where: Node | None) -> int:
+        with self._lock:
+            collection = self._get(name)
+            doomed = collection.selected(where) if ids is None else [i for i in ids if i in collection.rows]
+            for record_id in doomed:
+                del collection.rows[record_id]
+            collection.changed()
+            return len(doomed)
+
+    def count(self, name: str, where: Node | None) -> int:
+        with self._lock:
+            collection = self._get(name)
+            return len(collection.rows) if where is None else len(collection.selected(where))
+
+    def query(
+        self, name: str, vectors: np.ndarray, k: int, where: Node | None, include: frozenset[str]
+    ) -> list[list[Match]]:
+        with self._lock:
+            collection = self._get(name)
+            ids, matrix = collection.matrix()
+            if where is not None:
+                keep = set(collection.selected(where))
+                positions = [p for p, i in enumerate(ids) if i in keep]
+                ids, matrix = [ids[p] for p in positions], matrix[positions]
+            metric = collection.info.metric
+            all_scores = scores.exact(metric, vectors, matrix)
+            results: list[list[Match]] = []
+            for row, order in zip(all_scores, scores.top_k(all_scores, k)):
+                hits = []
+                for position in order:
+                    record = _record(ids[position], collection.rows[ids[position]], include)
+                    score = float(row[position])
+                    hits.append(
+                        Match.model_construct(
+                            id=record.id,
+                            score=score,
+                            distance=float(scores.distance(metric, score)),
+                            vector=record.vector,
+                            document=record.document,
+                            metadata=record.metadata,
+                        )
+                    )
+                results.append(hits)
+            return results
+
+    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[list[Record]]:
+        with self._lock:  # a snapshot: later writes do not disturb an ongoing scan
+            collection = self._get(name)
+            snapshot = [(i, collection.rows[i]) for i in collection.selected(where)]
+        for start in range(0, len(snapshot), batch_size):
+            yield [_record(i, row, include) for i, row in snapshot[start : start + batch_size]]

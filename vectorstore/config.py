@@ -1,0 +1,186 @@
+"""Choose and configure a backend from a URL or a TOML table, never from code (DESIGN 6).
+
+Resolution order: the explicit argument, then ``VECTORSTORE_URL``, then ``VECTORSTORE_CONFIG`` (a TOML file), then
+``./vectorstore.toml``, then the embedded default (Qdrant's embedded engine under ``./.vectorstore/`` when the qdrant
+adapter is installed, ``memory://`` otherwise).
+
+A URL's scheme picks the adapter (``chroma+http`` is the ``chroma`` adapter, variant ``http``); host, port, path and
+query parameters become that adapter's pydantic config. ``isolation`` and ``timeout_s`` are store settings that
+apply to any adapter. Secrets (``api_key``, URL passwords) are ``SecretStr`` and redacted in every repr and log line.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import ConfigurationError
+from .registry import AdapterSpec, registry
+
+DEFAULT_DIRECTORY = ".vectorstore"
+TOML_FILE = "vectorstore.toml"
+SECRET_KEYS = frozenset({"api_key", "password", "token"})
+_STORE_KEYS = ("isolation", "timeout_s")
+
+
+class EnvironmentSettings(BaseSettings):
+    """What the environment says: ``VECTORSTORE_URL`` or ``VECTORSTORE_CONFIG`` (path of a TOML file)."""
+
+    model_config = SettingsConfigDict(env_prefix="VECTORSTORE_", extra="ignore")
+
+    url: str | None = None
+    config: Path | None = None
+
+
+class StoreSettings(BaseModel):
+    """Settings of the store itself, whatever the adapter."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: ``process`` runs the adapter in a supervised worker process; ``None`` takes the adapter's default.
+    isolation: Literal["none", "process"] | None = None
+    #: Per-call timeout of an isolated store, in seconds.
+    timeout_s: float = Field(default=180.0, gt=0)
+
+
+class Resolved(BaseModel):
+    """A fully resolved configuration: which adapter, its validated config, and the store settings."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    spec: AdapterSpec
+    config: BaseModel
+    settings: StoreSettings
+    source: str
+    url: str
+
+    @property
+    def isolation(self) -> Literal["none", "process"]:
+        return self.settings.isolation or self.spec.default_isolation
+
+
+def redact(url: str) -> str:
+    """The URL with its password and secret query parameters replaced by ``***``."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = netloc.replace(f":{parts.password}@", ":***@")
+    query = urlencode([(k, "***" if k in SECRET_KEYS else v) for k, v in parse_qsl(parts.query)], safe="*/:")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def _coerce(value: str) -> Any:
+    """Query parameters are strings; turn the obvious ones into bools and numbers for the config model."""
+    lowered = value.lower()
+    if lowered in ("true", "yes", "on"):
+        return True
+    if lowered in ("false", "no", "off"):
+        return False
+    for kind in (int, float):
+        try:
+            return kind(value)
+        except ValueError:
+            pass
+    return value
+
+
+def url_options(url: str) -> tuple[str, dict[str, Any]]:
+    """Split a URL into its scheme and a flat options dict (variant, host, port, path, username, query params)."""
+    parts = urlsplit(url)
+    if not parts.scheme:
+        raise ConfigurationError(f"not a store URL: {redact(url)!r}; expected e.g. memory:// or chroma:///path")
+    scheme = parts.scheme.lower()
+    options: dict[str, Any] = {}
+    if "+" in scheme:
+        options["variant"] = scheme.split("+", 1)[1]
+    if parts.hostname and parts.port is not None or options.get("variant") in ("http", "https", "grpc"):
+        options["host"] = parts.hostname
+        if parts.port is not None:
+            options["port"] = parts.port
+    else:
+        location = (parts.netloc + parts.path) if parts.netloc else parts.path
+        if location:
+            options["path"] = location
+    if parts.username:
+        options["username"] = parts.username
+    if parts.password:
+        options["api_key"] = parts.password
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        options[key] = _coerce(value)
+    return scheme, options
+
+
+def _default_url() -> str:
+    if "qdrant" in registry().adapters():
+        return f"qdrant://{DEFAULT_DIRECTORY}/qdrant"
+    return "memory://"
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigurationError(f"cannot read configuration file {path}: {exc}") from exc
+    table = data.get("vectorstore", data)
+    if not isinstance(table, dict):
+        raise ConfigurationError(f"{path}: [vectorstore] must be a table")
+    return table
+
+
+def _from_mapping(table: Mapping[str, Any], source: str) -> tuple[str, dict[str, Any]]:
+    """A TOML table or dict: either ``url = ...`` plus options, or ``backend = ...`` plus options."""
+    options = dict(table)
+    url = options.pop("url", None)
+    backend = options.pop("backend", None)
+    if url is None and backend is None:
+        raise ConfigurationError(f"{source}: give either 'url' or 'backend'")
+    if url is not None:
+        scheme, from_url = url_options(url)
+        return scheme, {**from_url, **options}
+    return str(backend), options
+
+
+def resolve(url: str | None = None, config: Mapping[str, Any] | None = None, **overrides: Any) -> Resolved:
+    """Find the adapter and validate its configuration, following the resolution order of the module docstring."""
+    env = EnvironmentSettings()
+    if url is not None:
+        source, (scheme, options) = "argument", url_options(url)
+    elif config is not None:
+        source, (scheme, options) = "config argument", _from_mapping(config, "config argument")
+    elif env.url:
+        source, (scheme, options) = "VECTORSTORE_URL", url_options(env.url)
+    elif env.config:
+        source = f"VECTORSTORE_CONFIG={env.config}"
+        scheme, options = _from_mapping(_read_toml(env.config), source)
+    elif Path(TOML_FILE).is_file():
+        source = str(Path(TOML_FILE).resolve())
+        scheme, options = _from_mapping(_read_toml(Path(TOML_FILE)), source)
+    else:
+        source, (scheme, options) = "embedded default", url_options(_default_url())
+    options.update(overrides)
+    spec = registry().for_scheme(scheme)
+    store_options = {key: options.pop(key) for key in _STORE_KEYS if key in options}
+    try:
+        settings = StoreSettings(**store_options)
+        adapter_config = spec.load_config()(**options)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in exc.errors())
+        raise ConfigurationError(f"invalid configuration for {spec.name} ({source}): {problems}") from None
+    return Resolved(spec=spec, config=adapter_config, settings=settings, source=source, url=_describe(scheme, options))
+
+
+def _describe(scheme: str, options: Mapping[str, Any]) -> str:
+    """A readable, redacted URL for reprs and logs."""
+    shown = {k: ("***" if k in SECRET_KEYS else v) for k, v in options.items() if k not in ("variant", "path", "host", "port")}
+    location = options.get("path") or (
+        f"{options.get('host', '')}:{options['port']}" if "port" in options else options.get("host", "")
+    )
+    query = f"?{urlencode(shown, safe='*')}" if shown else ""
+    return f"{scheme}://{quote(str(location), safe='/:.~')}{query}"

@@ -1,0 +1,35 @@
+"""Lifecycle events: logged, and broadcast through the ``vectorstore_event`` hook."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+log = logging.getLogger("vectorstore.events")
+
+
+class Event(BaseModel):
+    """Something that happened to a store: ``kind`` is e.g. ``worker_start``, ``worker_crash``, ``circuit_open``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    store: str
+    detail: dict[str, Any] = Field(default_factory=dict)
+    time: float = Field(default_factory=time.time)
+
+
+def emit(kind: str, store: str, level: int = logging.INFO, **detail: Any) -> Event:
+    """Log an event and hand it to every ``vectorstore_event`` hook implementation."""
+    from .registry import registry
+
+    event = Event(kind=kind, store=store, detail=detail)
+    log.log(level, "%s %s %s", kind, store, detail)
+    try:
+        registry().hook.vectorstore_event(event=event)
+    except Exception:  # a listener must never break the store
+        log.exception("a vectorstore_event hook failed for %s", kind)
+    return event

@@ -1,0 +1,21 @@
+"""The filter language: parse a ``where``/``document`` dict into a typed tree, and evaluate it (the reference)."""
+
+from .evaluate import matches
+from .parse import parse_document, parse_filter, parse_where
+from .tree import And, Condition, DocumentContains, Node, Not, Or, conjoin, operators, walk
+
+__all__ = [
+    "And",
+    "Condition",
+    "DocumentContains",
+    "Node",
+    "Not",
+    "Or",
+    "conjoin",
+    "matches",
+    "operators",
+    "parse_document",
+    "parse_filter",
+    "parse_where",
+    "walk",
+]

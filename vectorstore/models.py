@@ -1,0 +1,112 @@
+"""Plain data that crosses the public API: what goes in, what comes back.
+
+Models are pydantic so they validate when users build them and serialise for the CLI and reports. Internally the
+core builds them with ``model_construct`` after its own validation, so large scans pay no second check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Metric = Literal["cosine", "dot", "l2"]
+METRICS: tuple[Metric, ...] = ("cosine", "dot", "l2")
+
+Scalar = Union[bool, int, float, str]
+MetadataValue = Union[bool, int, float, str, list[bool], list[int], list[float], list[str]]
+Metadata = dict[str, MetadataValue]
+
+IncludeField = Literal["vector", "document", "metadata"]
+INCLUDE_FIELDS: frozenset[str] = frozenset({"vector", "document", "metadata"})
+DEFAULT_INCLUDE: frozenset[str] = frozenset({"document", "metadata"})
+
+FILTER_OPERATORS: frozenset[str] = frozenset(
+    {"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists", "$contains", "$and", "$or", "$not"}
+)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CollectionInfo(_Frozen):
+    """A collection's shape, read back from the backend (never assumed)."""
+
+    name: str
+    dimension: int
+    metric: Metric
+
+
+class Record(BaseModel):
+    """One stored item. ``vector``, ``document`` and ``metadata`` are ``None`` when not asked for in ``include``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    vector: list[float] | None = None
+    document: str | None = None
+    metadata: Metadata | None = None
+
+
+class Match(BaseModel):
+    """One query hit. ``score`` is higher-is-better, ``distance`` lower-is-closer (DESIGN 3.2)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    score: float
+    distance: float
+    vector: list[float] | None = None
+    document: str | None = None
+    metadata: Metadata | None = None
+
+
+class UpsertResult(_Frozen):
+    """What an upsert wrote."""
+
+    upserted: int
+
+
+class DeleteResult(_Frozen):
+    """What a delete removed; ``deleted`` is ``None`` where the backend cannot tell."""
+
+    deleted: int | None
+
+
+class Capabilities(_Frozen):
+    """What an adapter supports. The conformance suite skips (and reports) what is declared unsupported."""
+
+    metrics: frozenset[Metric] = frozenset(METRICS)
+    filter_operators: frozenset[str] = FILTER_OPERATORS
+    document_contains: bool = True
+    persistent: bool = False
+    server: bool = False
+    exact_search: bool = True
+    max_batch: int | None = None
+    thread_safe: bool = True
+    multi_process_safe: bool = False
+    extras: dict[str, bool] = Field(default_factory=dict)
+
+    def supports_operators(self, operators: Iterable[str]) -> bool:
+        return set(operators) <= self.filter_operators
+
+
+__all__ = [
+    "DEFAULT_INCLUDE",
+    "FILTER_OPERATORS",
+    "INCLUDE_FIELDS",
+    "METRICS",
+    "Capabilities",
+    "CollectionInfo",
+    "DeleteResult",
+    "IncludeField",
+    "Match",
+    "Metadata",
+    "MetadataValue",
+    "Metric",
+    "Record",
+    "Scalar",
+    "UpsertResult",
+]

@@ -1,0 +1,61 @@
+"""Scores and distances (DESIGN 3.2), in one place.
+
+Backends report different raw numbers: Chroma squared L2, ``1 - cos`` and ``1 - dot`` distances; Qdrant cosine and
+dot similarities and plain L2. Adapters convert their native number with :func:`from_distance` or
+:func:`from_similarity`; the memory adapter and the tests compute the truth with :func:`exact`.
+
+=======  ===========  ==============
+metric   score        distance
+=======  ===========  ==============
+cosine   cos(q, v)    1 - cos
+dot      q . v        1 - q . v
+l2       -L2          L2 (not squared)
+=======  ===========  ==============
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .models import Metric
+
+
+def distance(metric: Metric, score: np.ndarray | float) -> np.ndarray | float:
+    """The distance that goes with a score."""
+    return -score if metric == "l2" else 1.0 - score
+
+
+def from_similarity(metric: Metric, similarity: np.ndarray | float) -> np.ndarray | float:
+    """Score from a backend similarity: cos for cosine, q . v for dot, or plain L2 for l2 (Qdrant's numbers)."""
+    return -similarity if metric == "l2" else similarity
+
+
+def from_distance(metric: Metric, native: np.ndarray | float, *, squared_l2: bool = True) -> np.ndarray | float:
+    """Score from a Chroma-style distance: ``1 - cos``, ``1 - dot``, or (squared) L2."""
+    if metric == "l2":
+        value = np.sqrt(np.maximum(native, 0.0)) if squared_l2 else native
+        return -value
+    return 1.0 - native
+
+
+def exact(metric: Metric, queries: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Exact scores, shape ``(len(queries), len(vectors))``, computed in float64 (the reference)."""
+    q = np.asarray(queries, dtype=np.float64)
+    v = np.asarray(vectors, dtype=np.float64)
+    if metric == "dot":
+        return q @ v.T
+    if metric == "cosine":
+        qn = np.linalg.norm(q, axis=1, keepdims=True)
+        vn = np.linalg.norm(v, axis=1, keepdims=True)
+        return (q / np.where(qn == 0, 1, qn)) @ (v / np.where(vn == 0, 1, vn)).T
+    squared = (q * q).sum(1)[:, None] + (v * v).sum(1)[None, :] - 2.0 * (q @ v.T)
+    return 0.0 - np.sqrt(np.maximum(squared, 0.0))
+
+
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` best scores per row, best first; ties broken by position for determinism."""
+    k = min(k, scores.shape[1])
+    if k == 0:
+        return np.empty((scores.shape[0], 0), dtype=np.int64)
+    order = np.argsort(-scores, axis=1, kind="stable")
+    return order[:, :k]

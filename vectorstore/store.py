@@ -1,0 +1,322 @@
+"""The public :class:`VectorStore` and its :class:`Collection` handle.
+
+The store is the policy layer over an :class:`~vectorstore.adapter.Adapter`: it validates input (DESIGN 3.1),
+parses filters, checks capabilities, chunks writes and normalises result order, so every backend gets the same
+meaning and none of them repeats that work.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import validation
+from .adapter import Adapter
+from .errors import CollectionExists, CollectionNotFound, InvalidInput, StoreClosed, UnsupportedFeature, UnsupportedFilter
+from .filters import Node, operators, parse_filter
+from .models import Capabilities, CollectionInfo, Match, Metric, Record, UpsertResult
+
+Where = Mapping[str, Any] | None
+DEFAULT_SCAN_BATCH = 1000
+
+
+class VectorStore:
+    """One vector database behind the contract of DESIGN 3. Safe to share between threads.
+
+    Build it with :func:`vectorstore.open` (a URL or configuration picks the adapter) rather than directly.
+    """
+
+    def __init__(self, adapter: Adapter, *, url: str | None = None) -> None:
+        self.adapter = adapter
+        self.url = url
+        self._shapes: dict[str, CollectionInfo] = {}
+        self._closed = False
+        self._lock = threading.Lock()
+
+    # -- lifecycle ----------------------------------------------------------------------------------------------
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self.adapter.capabilities
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self.adapter.close()
+
+    def __enter__(self) -> VectorStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<VectorStore {self.adapter.name} {self.url or ''}>".replace(" >", ">")
+
+    def stats(self) -> dict[str, Any]:
+        """Operational counters of the adapter (calls, crashes, latencies for an isolated one)."""
+        return self.adapter.stats()
+
+    def collection(self, name: str) -> Collection:
+        """A handle that fills in the collection name for each call."""
+        return Collection(self, validation.collection_name(name))
+
+    # -- collections --------------------------------------------------------------------------------------------
+
+    def create_collection(
+        self, name: str, dimension: int, metric: Metric = "cosine", exist_ok: bool = False
+    ) -> CollectionInfo:
+        name = self._open_name(name)
+        dimension = validation.dimension(dimension)
+        metric = validation.metric(metric)
+        if metric not in self.capabilities.metrics:
+            raise UnsupportedFeature(f"{self.adapter.name} does not support metric {metric!r}")
+        try:
+            info = self.adapter.create_collection(name, dimension, metric)
+        except CollectionExists:
+            if not exist_ok:
+                raise
+            info = self.adapter.get_collection(name)
+            if (info.dimension, info.metric) != (dimension, metric):
+                raise CollectionExists(
+                    f"collection {name!r} exists with dimension {info.dimension} and metric {info.metric!r}, "
+                    f"not {dimension} and {metric!r}; delete it or use another name",
+                    collection=name,
+                ) from None
+        self._shapes[name] = info
+        return info
+
+    def get_collection(self, name: str) -> CollectionInfo:
+        name = self._open_name(name)
+        info = self.adapter.get_collection(name)
+        self._shapes[name] = info
+        return info
+
+    def list_collections(self) -> list[CollectionInfo]:
+        self._check_open()
+        return sorted(self.adapter.list_collections(), key=lambda info: info.name)
+
+    def delete_collection(self, name: str, missing_ok: bool = False) -> None:
+        name = self._open_name(name)
+        self._shapes.pop(name, None)
+        try:
+            self.adapter.delete_collection(name)
+        except CollectionNotFound:
+            if not missing_ok:
+                raise
+
+    # -- records ------------------------------------------------------------------------------------------------
+
+    def upsert(
+        self,
+        name: str,
+        ids: Sequence[str] | None = None,
+        vectors: Any = None,
+        documents: Sequence[str | None] | None = None,
+        metadatas: Sequence[Mapping[str, Any] | None] | None = None,
+        *,
+        records: Iterable[Record | Mapping[str, Any]] | None = None,
+    ) -> UpsertResult:
+        """Insert or fully replace each record. Validates the whole batch first: a bad record writes nothing."""
+        info = self._shape(name)
+        if records is not None:
+            if ids is not None or vectors is not None or documents is not None or metadatas is not None:
+                raise InvalidInput("pass either records=... or ids/vectors/documents/metadatas, not both")
+            ids, vectors, documents, metadatas = validation.records_to_columns(records)
+        batch = validation.batch(info.name, info.dimension, ids, vectors, documents, metadatas)
+        limit = self.capabilities.max_batch or len(batch)
+        with self._known(name):
+            for chunk in batch.chunks(limit):
+                self.adapter.upsert(name, chunk)
+        return UpsertResult(upserted=len(batch))
+
+    def get(self, name: str, ids: Sequence[str], include: Iterable[str] | None = None) -> list[Record]:
+        """Records in request order; missing ids are left out (a repeated id comes back once)."""
+        info = self._shape(name)
+        wanted = list(dict.fromkeys(validation.ids(ids, info.name, unique=False)))
+        fields = validation.include(include)
+        if not wanted:
+            return []
+        with self._known(name):
+            found = {record.id: record for record in self.adapter.get(name, wanted, fields)}
+        return [found[i] for i in wanted if i in found]
+
+    def delete(
+        self, name: str, ids: Sequence[str] | None = None, where: Where = None, document: Where = None
+    ) -> int | None:
+        """Delete by ids (missing ones are a no-op) or by filter; the number deleted, or None if unknown."""
+        info = self._shape(name)
+        if ids is not None and (where is not None or document is not None):
+            raise InvalidInput("delete takes ids or a filter (where/document), not both")
+        if ids is None:
+            node = self._filter(where, document)
+            if node is None:
+                raise InvalidInput(
+                    f"collection {name!r}: delete needs ids or a non-empty filter; "
+                    "to remove everything use delete_collection"
+                )
+            with self._known(name):
+                return self.adapter.delete(name, None, node)
+        clean = validation.ids(ids, info.name)
+        if not clean:
+            return 0
+        with self._known(name):
+            return self.adapter.delete(name, clean, None)
+
+    def count(self, name: str, where: Where = None, document: Where = None) -> int:
+        self._shape(name)
+        node = self._filter(where, document)
+        with self._known(name):
+            return self.adapter.count(name, node)
+
+    def query(
+        self,
+        name: str,
+        vectors: Any,
+        k: int = 10,
+        where: Where = None,
+        document: Where = None,
+        include: Iterable[str] | None = None,
+    ) -> list[list[Match]]:
+        """Top ``k`` matches for each row of a 2-D array of query vectors, best first."""
+        return self._query(name, vectors, k, where, document, include, single=False)
+
+    def search(
+        self,
+        name: str,
+        vector: Any,
+        k: int = 10,
+        where: Where = None,
+        document: Where = None,
+        include: Iterable[str] | None = None,
+    ) -> list[Match]:
+        """Top ``k`` matches for one 1-D query vector, best first."""
+        return self._query(name, vector, k, where, document, include, single=True)[0]
+
+    def scan(
+        self,
+        name: str,
+        where: Where = None,
+        document: Where = None,
+        batch_size: int = DEFAULT_SCAN_BATCH,
+        include: Iterable[str] | None = None,
+    ) -> Iterator[list[Record]]:
+        """Every matching record exactly once, in batches (for exports and migrations)."""
+        self._shape(name)
+        node = self._filter(where, document)
+        size = validation.batch_size(batch_size)
+        fields = validation.include(include)
+        with self._known(name):
+            yield from self.adapter.scan(name, node, size, fields)
+
+    # -- helpers ------------------------------------------------------------------------------------------------
+
+    def _query(
+        self,
+        name: str,
+        vectors: Any,
+        k: int,
+        where: Where,
+        document: Where,
+        include: Iterable[str] | None,
+        *,
+        single: bool,
+    ) -> list[list[Match]]:
+        info = self._shape(name)
+        matrix = validation.query_vectors(vectors, info.dimension, info.name, single=single)
+        top = validation.k(k)
+        node = self._filter(where, document)
+        fields = validation.include(include)
+        if len(matrix) == 0:
+            return []
+        with self._known(name):
+            return self.adapter.query(name, matrix, top, node, fields)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreClosed(f"this {self.adapter.name} store is closed; open a new one")
+
+    def _open_name(self, name: Any) -> str:
+        self._check_open()
+        return validation.collection_name(name)
+
+    def _shape(self, name: Any) -> CollectionInfo:
+        """The collection's dimension and metric, cached: they never change while the collection exists."""
+        name = self._open_name(name)
+        info = self._shapes.get(name)
+        if info is None:
+            info = self.get_collection(name)
+        return info
+
+    def _known(self, name: str) -> _ForgetOnMissing:
+        return _ForgetOnMissing(self._shapes, name)
+
+    def _filter(self, where: Where, document: Where) -> Node | None:
+        node = parse_filter(where, document)
+        missing = operators(node) - self.capabilities.filter_operators
+        if "$document" in missing and self.capabilities.document_contains:
+            missing.discard("$document")
+        if missing:
+            raise UnsupportedFilter(
+                f"{self.adapter.name} cannot evaluate {', '.join(sorted(missing))} exactly; "
+                "see its capabilities (vectorstore info)"
+            )
+        return node
+
+
+class _ForgetOnMissing:
+    """Drops a cached collection shape when the backend says the collection is gone (deleted elsewhere)."""
+
+    def __init__(self, shapes: dict[str, CollectionInfo], name: str) -> None:
+        self.shapes, self.name = shapes, name
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is not None and issubclass(kind, CollectionNotFound):
+            self.shapes.pop(self.name, None)
+
+
+class Collection:
+    """``store.collection("docs")``: the store's record methods with the collection name filled in."""
+
+    def __init__(self, store: VectorStore, name: str) -> None:
+        self.store = store
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<Collection {self.name!r} of {self.store!r}>"
+
+    @property
+    def info(self) -> CollectionInfo:
+        return self.store.get_collection(self.name)
+
+    def upsert(self, *args: Any, **kwargs: Any) -> UpsertResult:
+        return self.store.upsert(self.name, *args, **kwargs)
+
+    def get(self, ids: Sequence[str], include: Iterable[str] | None = None) -> list[Record]:
+        return self.store.get(self.name, ids, include)
+
+    def delete(self, ids: Sequence[str] | None = None, where: Where = None, document: Where = None) -> int | None:
+        return self.store.delete(self.name, ids, where, document)
+
+    def count(self, where: Where = None, document: Where = None) -> int:
+        return self.store.count(self.name, where, document)
+
+    def query(self, vectors: Any, k: int = 10, **kwargs: Any) -> list[list[Match]]:
+        return self.store.query(self.name, vectors, k, **kwargs)
+
+    def search(self, vector: Any, k: int = 10, **kwargs: Any) -> list[Match]:
+        return self.store.search(self.name, vector, k, **kwargs)
+
+    def scan(self, **kwargs: Any) -> Iterator[list[Record]]:
+        return self.store.scan(self.name, **kwargs)
+
+    def __len__(self) -> int:
+        return self.count()
