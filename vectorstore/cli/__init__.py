@@ -1,0 +1,12 @@
+"""The ``vectorstore`` command line.
+
+Each command group lives in its own module and registers itself on :data:`app`. Exit codes: 0 ok, 1 failure,
+2 usage error; errors are printed as one clear line (no traceback unless ``VECTORSTORE_DEBUG`` is set).
+"""
+
+from __future__ import annotations
+
+from .app import app, main
+from . import commands  # noqa: F401,E402  (registers the core commands)
+
+__all__ = ["app", "main"]

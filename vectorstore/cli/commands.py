@@ -1,0 +1,182 @@
+"""Core commands: info, collections, ingest, count, query, demo."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from .. import open as open_store
+from .. import validation
+from ..config import resolve
+from ..errors import CollectionNotFound, InvalidInput
+from ..models import Match
+from ..registry import registry
+from .app import URL_HELP, command, console, fail
+from .files import read_queries, read_records
+
+DEFAULT_COLLECTION = "rag_documents"
+SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
+
+UrlOption = typer.Option(None, "--url", "-u", help=URL_HELP)
+CollectionOption = typer.Option(DEFAULT_COLLECTION, "--collection", "-c", help="Collection name.")
+
+
+def _json_option(text: Optional[str], what: str) -> Any:
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise fail(f"{what} is not valid JSON: {exc}", code=2) from None
+
+
+@command()
+def info(url: Optional[str] = UrlOption) -> None:
+    """Adapters found (versions, URL schemes, capabilities) and the store the configuration resolves to."""
+    table = Table(title="adapters")
+    for column in ("name", "version", "schemes", "isolation", "capabilities"):
+        table.add_column(column)
+    for spec in registry().adapters().values():
+        try:
+            caps = spec.load_adapter().capabilities
+            flags = [f"metrics={','.join(sorted(caps.metrics))}", f"filters={len(caps.filter_operators)} ops"]
+            flags += [name for name in ("persistent", "server", "exact_search", "document_contains") if getattr(caps, name)]
+            if caps.max_batch:
+                flags.append(f"max_batch={caps.max_batch}")
+            capabilities = " ".join(flags)
+        except Exception as exc:  # an adapter whose backend is missing still gets its row
+            capabilities = f"[red]unavailable: {exc}[/]"
+        table.add_row(
+            spec.name, spec.version() or "-", " ".join(f"{s}://" for s in spec.schemes), spec.default_isolation,
+            capabilities,
+        )
+    console.print(table)
+    resolved = resolve(url)
+    console.print(f"store: [bold]{resolved.url}[/] (from {resolved.source}, isolation {resolved.isolation})")
+
+
+@command()
+def collections(url: Optional[str] = UrlOption) -> None:
+    """List collections with dimension, metric and count."""
+    with open_store(url) as store:
+        table = Table()
+        for column in ("name", "dimension", "metric", "count"):
+            table.add_column(column)
+        for item in store.list_collections():
+            table.add_row(item.name, str(item.dimension), item.metric, str(store.count(item.name)))
+        console.print(table)
+
+
+@command()
+def ingest(
+    file: Path = typer.Argument(..., help="JSON or JSONL (optionally .gz): rows {id, embedding, document, metadata} "
+                                     "or columns {ids, embeddings, documents, metadatas}."),
+    url: Optional[str] = UrlOption,
+    collection: str = CollectionOption,
+    metric: str = typer.Option("cosine", help="Metric when the collection is created: cosine, dot or l2."),
+    batch_size: int = typer.Option(1000, help="Records per upsert call."),
+) -> None:
+    """Load records into a collection. The whole file is validated first: a bad record writes nothing."""
+    columns = read_records(file)
+    if not columns.ids:
+        raise fail(f"{file}: no records found")
+    validation.batch_size(batch_size)
+    with open_store(url) as store:
+        name = validation.collection_name(collection)
+        try:
+            dimension = store.get_collection(name).dimension
+        except CollectionNotFound:
+            dimension = len(columns.vectors[0])
+            validation.metric(metric)
+        batch = validation.batch(name, dimension, columns.ids, columns.vectors, columns.documents, columns.metadatas)
+        store.create_collection(name, dimension, metric, exist_ok=True)  # type: ignore[arg-type]
+        with Progress(
+            TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.speed} rec/s"),
+            TimeRemainingColumn(), console=console, transient=True,
+        ) as progress:
+            task = progress.add_task("ingest", total=len(batch))
+            for chunk in batch.chunks(batch_size):
+                store.upsert(name, chunk.ids, chunk.vectors, chunk.documents, chunk.metadatas)
+                progress.advance(task, len(chunk))
+        console.print(f"ingested {len(batch)} records into {name!r}; it now holds {store.count(name)}")
+
+
+@command()
+def count(
+    url: Optional[str] = UrlOption,
+    collection: str = CollectionOption,
+    where: Optional[str] = typer.Option(None, help='Filter as JSON, e.g. \'{"year": {"$gte": 2020}}\'.'),
+) -> None:
+    """Count records, optionally matching a filter."""
+    with open_store(url) as store:
+        console.print(store.count(collection, where=_json_option(where, "--where")))
+
+
+def print_matches(title: str, matches: list[Match]) -> None:
+    table = Table(title=title, title_justify="left")
+    for column in ("#", "score", "id", "document"):
+        table.add_column(column, overflow="fold")
+    for rank, match in enumerate(matches, 1):
+        document = (match.document or "").replace("\n", " ")
+        table.add_row(str(rank), f"{match.score:.4f}", match.id, document[:100] + ("..." if len(document) > 100 else ""))
+    console.print(table)
+
+
+@command()
+def query(
+    url: Optional[str] = UrlOption,
+    collection: str = CollectionOption,
+    vector: Optional[str] = typer.Option(None, help="Query vector as a JSON list."),
+    like: Optional[str] = typer.Option(None, help="Use the stored vector of this record id."),
+    queries: Optional[Path] = typer.Option(None, help="JSONL of {text, embedding} rows: run each query."),
+    k: int = typer.Option(5, "-k", "--k", help="Results per query."),
+    where: Optional[str] = typer.Option(None, help="Metadata filter as JSON."),
+    contains: Optional[str] = typer.Option(None, help="Only documents containing this text (case-sensitive)."),
+) -> None:
+    """Nearest neighbours of a vector, of a stored record, or of each query in a file."""
+    if sum(option is not None for option in (vector, like, queries)) != 1:
+        raise fail("give exactly one of --vector, --like or --queries", code=2)
+    filters: dict[str, Any] = {"where": _json_option(where, "--where")}
+    if contains:
+        filters["document"] = {"$contains": contains}
+    with open_store(url) as store:
+        if queries is not None:
+            for text, embedding in read_queries(queries):
+                print_matches(text, store.search(collection, embedding, k, **filters))
+            return
+        if like is not None:
+            found = store.get(collection, [like], include=["vector"])
+            if not found:
+                raise InvalidInput(f"collection {collection!r} has no record {like!r}")
+            query_vector = found[0].vector
+        else:
+            query_vector = _json_option(vector, "--vector")
+        print_matches(f"top {k}", store.search(collection, query_vector, k, **filters))
+
+
+@command()
+def demo(url: Optional[str] = UrlOption, collection: str = CollectionOption) -> None:
+    """The main job on the embedded default: ingest the sample data set and run its sample text queries."""
+    columns = read_records(SAMPLE_DIR / "stdlib_docs.jsonl.gz")
+    with open_store(url) as store:
+        console.print(f"store: {store!r}")
+        dimension = len(columns.vectors[0])
+        store.create_collection(collection, dimension, "cosine", exist_ok=True)
+        with console.status(f"ingesting {len(columns.ids)} chunks of Python docstrings"):
+            for start in range(0, len(columns.ids), 1000):
+                stop = start + 1000
+                store.upsert(
+                    collection, columns.ids[start:stop], columns.vectors[start:stop],
+                    columns.documents[start:stop], columns.metadatas[start:stop],
+                )
+        console.print(f"{collection!r} holds {store.count(collection)} records\n")
+        for text, embedding in read_queries(SAMPLE_DIR / "queries.jsonl")[:4]:
+            print_matches(f"query: {text}", store.search(collection, embedding, 3))
+        text, embedding = read_queries(SAMPLE_DIR / "queries.jsonl")[0]
+        where = {"has_example": True}
+        print_matches(f"query: {text}  where {json.dumps(where)}", store.search(collection, embedding, 3, where=where))
