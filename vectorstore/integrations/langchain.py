@@ -1,0 +1,396 @@
+"""A LangChain ``VectorStore`` over any vectorstore store.
+
+An application written against LangChain keeps its code and gets what the store gives every backend: one filter
+language (DESIGN 3.3), one score meaning (DESIGN 3.2), string ids kept as given, full replacement on re-add, and the
+process isolation of the configured backend. Switching from ``langchain_chroma.Chroma`` is one line::
+
+    from vectorstore.integrations.langchain import LangChainVectorStore
+
+    docs = LangChainVectorStore(embeddings, url="chroma:///data/chroma", collection_name="docs")
+    docs.add_texts(["..."], metadatas=[{"year": 2024}])
+    docs.similarity_search("question", k=4, filter={"year": {"$gte": 2020}})
+
+The collection is created on the first add, with the embedding dimension, so an empty wrapper needs no schema.
+Searching a collection that does not exist yet returns ``[]``.
+
+Scores. ``similarity_search_with_score`` returns our score (higher is more similar: cos for cosine, q . v for dot,
+-L2 for l2), the same number on every backend. Relevance scores (``similarity_search_with_relevance_scores``,
+``as_retriever(search_type="similarity_score_threshold")``) map it into [0, 1] with :func:`relevance`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
+from typing import Any, Callable, Self
+
+import numpy as np
+
+try:
+    from langchain_core.documents import Document
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.vectorstores import VectorStore as _LangChainBase
+    from langchain_core.vectorstores.utils import maximal_marginal_relevance
+except ImportError as exc:  # pragma: no cover - exercised only without the extra
+    raise ImportError(
+        "vectorstore.integrations.langchain needs langchain-core; install it with: pip install 'vectorstore[langchain]'"
+    ) from exc
+
+from .. import validation
+from ..errors import CollectionExists, CollectionNotFound, InvalidInput
+from ..models import Match, Metric, Record
+from ..opening import open as open_store
+from ..store import VectorStore
+
+#: langchain_chroma's default collection name, so a migrated app that never named its collection finds the same one.
+DEFAULT_COLLECTION = "langchain"
+#: Metric of a collection this wrapper creates when none was asked for.
+DEFAULT_METRIC: Metric = "cosine"
+
+Where = Mapping[str, Any] | None
+
+
+def relevance(metric: Metric, score: float) -> float:
+    """Map one of our scores (DESIGN 3.2) to a LangChain relevance in [0, 1], 1 being most similar.
+
+    cosine: ``(1 + cos) / 2``. It is exact and strictly monotonic over the whole range, where Chroma's ``1 - distance``
+    goes negative for opposite vectors (LangChain warns) and clipping it at 0 would tie every negative cosine.
+    It is also what ``langchain_qdrant`` returns, so its thresholds keep their meaning.
+
+    dot and l2: chosen so that for unit-length embeddings (what most embedding models return) every metric gives the
+    same relevance as cosine, and one ``score_threshold`` means the same thing whatever the metric: for unit vectors
+    q . v = cos and L2**2 = 2 - 2 cos, hence ``(1 + q . v) / 2`` and ``1 - L2**2 / 4``. For vectors that are not unit
+    length these leave [0, 1] and are clipped to it (order is kept, extremes tie); use cosine for such embeddings.
+    """
+    value = 1.0 - score * score / 4.0 if metric == "l2" else (1.0 + score) / 2.0
+    return min(1.0, max(0.0, value))
+
+
+def _document(item: Record | Match) -> Document:
+    """A fresh LangChain document for a stored record; a record written without text reads back as ``""``."""
+    return Document(id=item.id, page_content=item.document or "", metadata=item.metadata or {})
+
+
+def _no_more(kwargs: Mapping[str, Any], method: str) -> None:
+    """Refuse unknown keyword arguments: a misspelt or backend-specific option must not be silently ignored."""
+    if not kwargs:
+        return
+    names = ", ".join(sorted(kwargs))
+    hint = ""
+    if "where_document" in kwargs:
+        hint = "; use document={'$contains': ...} instead of where_document"
+    elif "where" in kwargs:
+        hint = "; use filter= (our filter language) instead of where"
+    raise TypeError(f"{method}() got unexpected keyword argument(s) {names}{hint}")
+
+
+class LangChainVectorStore(_LangChainBase):
+    """A ``langchain_core.vectorstores.VectorStore`` backed by one collection of a vectorstore store.
+
+    :param embedding: the LangChain embeddings that turn texts and queries into vectors.
+    :param url: a store URL (``memory://``, ``chroma:///data``, ``qdrant:///data``, ...). The wrapper opens the store
+        and closes it in :meth:`close`. With neither ``url`` nor ``store`` the usual resolution applies
+        (``VECTORSTORE_URL``, ``vectorstore.toml``, the embedded default).
+    :param store: an already open store to share; the caller keeps ownership and closes it.
+    :param collection_name: the collection holding the documents; created on the first add.
+    :param metric: ``cosine``, ``dot`` or ``l2`` for a collection created here. ``None`` (the default) takes the
+        metric of an existing collection and creates new ones with cosine; a metric that disagrees with an existing
+        collection raises :class:`~vectorstore.errors.CollectionExists` on the first add.
+    """
+
+    def __init__(
+        self,
+        embedding: Embeddings,
+        *,
+        url: str | None = None,
+        store: VectorStore | None = None,
+        collection_name: str = DEFAULT_COLLECTION,
+        metric: Metric | None = None,
+    ) -> None:
+        if url is not None and store is not None:
+            raise InvalidInput("pass either url= or store=, not both")
+        self.collection_name = validation.collection_name(collection_name)
+        self._metric = None if metric is None else validation.metric(metric)
+        self.embedding = embedding
+        self._owns_store = store is None
+        self.store = open_store(url) if store is None else store
+        #: The collection's metric once read or created; it cannot change while the collection exists.
+        self._known_metric: Metric | None = None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.collection_name!r} of {self.store!r}>"
+
+    @property
+    def embeddings(self) -> Embeddings:
+        return self.embedding
+
+    # -- lifecycle ----------------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the store if this wrapper opened it (``url=``); a shared ``store=`` stays open."""
+        if self._owns_store:
+            self.store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def delete_collection(self) -> None:
+        """Drop the whole collection (all documents); the next add creates it again."""
+        self.store.delete_collection(self.collection_name, missing_ok=True)
+        self._known_metric = None
+
+    # -- writes -------------------------------------------------------------------------------------------------
+
+    def add_texts(
+        self,
+        texts: Iterable[str],
+        metadatas: list[dict[str, Any]] | None = None,
+        *,
+        ids: Sequence[str | None] | None = None,
+        **kwargs: Any,
+    ) -> list[str]:
+        """Embed and upsert: an existing id is fully replaced (text, vector and metadata; old keys vanish).
+
+        Ids that are missing or ``None`` get a generated ``uuid4`` string. Ids and metadata are checked with the
+        core's rules before the texts are embedded, so a bad batch costs no embedding calls and writes nothing.
+        """
+        _no_more(kwargs, "add_texts")
+        texts = list(texts)
+        if not texts:
+            return []
+        record_ids = self._record_ids(ids, len(texts))
+        self._check_metadatas(record_ids, metadatas)
+        vectors = self.embedding.embed_documents(texts)
+        self._upsert(record_ids, vectors, texts, metadatas)
+        return record_ids
+
+    def _record_ids(self, ids: Sequence[str | None] | None, count: int) -> list[str]:
+        if ids is None:
+            ids = [None] * count
+        elif len(ids) != count:
+            raise InvalidInput(
+                f"collection {self.collection_name!r}: got {len(ids)} ids for {count} texts; give one id per text"
+            )
+        record_ids = [str(uuid.uuid4()) if record_id is None or record_id == "" else record_id for record_id in ids]
+        return validation.ids(record_ids, self.collection_name)
+
+    def _check_metadatas(self, record_ids: list[str], metadatas: Sequence[Mapping[str, Any] | None] | None) -> None:
+        if metadatas is None:
+            return
+        if len(metadatas) != len(record_ids):
+            raise InvalidInput(
+                f"collection {self.collection_name!r}: got {len(metadatas)} metadatas for {len(record_ids)} texts"
+            )
+        for record_id, metadata in zip(record_ids, metadatas):
+            validation.metadata(metadata, record_id, self.collection_name)
+
+    def _upsert(
+        self,
+        ids: list[str],
+        vectors: list[list[float]],
+        texts: list[str],
+        metadatas: Sequence[Mapping[str, Any] | None] | None,
+    ) -> None:
+        """Upsert, creating the collection (with the embedding dimension) the first time it is missing."""
+        name = self.collection_name
+        try:
+            self._check_shape()
+            self.store.upsert(name, ids, vectors, texts, metadatas)
+        except CollectionNotFound:
+            dimension = len(vectors[0])
+            info = self.store.create_collection(name, dimension, self._metric or DEFAULT_METRIC, exist_ok=True)
+            self._known_metric = info.metric
+            self.store.upsert(name, ids, vectors, texts, metadatas)
+
+    def _check_shape(self) -> None:
+        """On first contact with an existing collection, learn its metric and refuse one that contradicts ours."""
+        if self._known_metric is not None:
+            return
+        info = self.store.get_collection(self.collection_name)
+        if self._metric is not None and info.metric != self._metric:
+            raise CollectionExists(
+                f"collection {info.name!r} exists with metric {info.metric!r}, not {self._metric!r}; "
+                "pass metric=None to use it as it is, or choose another collection_name",
+                collection=info.name,
+            )
+        self._known_metric = info.metric
+
+    def delete(
+        self,
+        ids: list[str] | None = None,
+        *,
+        filter: Where = None,  # noqa: A002 - LangChain's keyword
+        document: Where = None,
+        **kwargs: Any,
+    ) -> bool:
+        """Delete by ids (missing ones are ignored) or by a filter in our language.
+
+        Unlike LangChain's default reading of ``delete()``, no arguments is an error rather than "delete
+        everything": call :meth:`delete_collection` for that, on purpose.
+        """
+        _no_more(kwargs, "delete")
+        if ids is None and filter is None and document is None:
+            raise InvalidInput(
+                f"collection {self.collection_name!r}: delete needs ids or filter=/document=; "
+                "call delete_collection() to remove every document"
+            )
+        try:
+            self.store.delete(self.collection_name, ids, where=filter, document=document)
+        except CollectionNotFound:
+            pass  # nothing was ever added: deleting from it is a no-op, as deleting a missing id is
+        return True
+
+    # -- reads --------------------------------------------------------------------------------------------------
+
+    def get_by_ids(self, ids: Sequence[str], /) -> list[Document]:
+        """Documents in request order with ``id`` set; missing ids are left out."""
+        try:
+            records = self.store.get(self.collection_name, list(ids))
+        except CollectionNotFound:
+            return []
+        return [_document(record) for record in records]
+
+    def _search(
+        self, vector: Sequence[float], k: int, where: Where, document: Where, *, with_vectors: bool = False
+    ) -> list[Match]:
+        include = ("document", "metadata", "vector") if with_vectors else ("document", "metadata")
+        try:
+            return self.store.search(self.collection_name, vector, k, where=where, document=document, include=include)
+        except CollectionNotFound:
+            return []
+
+    def similarity_search_with_score_by_vector(
+        self,
+        embedding: list[float],
+        k: int = 4,
+        *,
+        filter: Where = None,  # noqa: A002
+        document: Where = None,
+        **kwargs: Any,
+    ) -> list[tuple[Document, float]]:
+        """The ``k`` nearest documents with our score (higher is more similar), best first."""
+        _no_more(kwargs, "similarity_search_with_score_by_vector")
+        return [(_document(match), match.score) for match in self._search(embedding, k, filter, document)]
+
+    def similarity_search_with_score(
+        self,
+        query: str,
+        k: int = 4,
+        *,
+        filter: Where = None,  # noqa: A002
+        document: Where = None,
+        **kwargs: Any,
+    ) -> list[tuple[Document, float]]:
+        """The ``k`` nearest documents with our score: cos, q . v or -L2 by metric; not Chroma's distance."""
+        return self.similarity_search_with_score_by_vector(
+            self.embedding.embed_query(query), k, filter=filter, document=document, **kwargs
+        )
+
+    def similarity_search_by_vector(
+        self,
+        embedding: list[float],
+        k: int = 4,
+        *,
+        filter: Where = None,  # noqa: A002
+        document: Where = None,
+        **kwargs: Any,
+    ) -> list[Document]:
+        pairs = self.similarity_search_with_score_by_vector(embedding, k, filter=filter, document=document, **kwargs)
+        return [doc for doc, _ in pairs]
+
+    def similarity_search(
+        self,
+        query: str,
+        k: int = 4,
+        *,
+        filter: Where = None,  # noqa: A002
+        document: Where = None,
+        **kwargs: Any,
+    ) -> list[Document]:
+        return self.similarity_search_by_vector(
+            self.embedding.embed_query(query), k, filter=filter, document=document, **kwargs
+        )
+
+    def _select_relevance_score_fn(self) -> Callable[[float], float]:
+        """LangChain's hook for relevance scores: :func:`relevance` for the collection's metric."""
+        return partial(relevance, self._collection_metric())
+
+    def _collection_metric(self) -> Metric:
+        if self._known_metric is None:
+            try:
+                self._check_shape()
+            except CollectionNotFound:
+                return self._metric or DEFAULT_METRIC  # no collection, no results: any mapping is right
+        assert self._known_metric is not None
+        return self._known_metric
+
+    def max_marginal_relevance_search_by_vector(
+        self,
+        embedding: list[float],
+        k: int = 4,
+        fetch_k: int = 20,
+        lambda_mult: float = 0.5,
+        *,
+        filter: Where = None,  # noqa: A002
+        document: Where = None,
+        **kwargs: Any,
+    ) -> list[Document]:
+        """Fetch the ``fetch_k`` nearest (at least ``k``) with their stored vectors, then pick ``k`` by MMR.
+
+        Diversity is LangChain's cosine-based :func:`maximal_marginal_relevance`, whatever the collection's metric.
+        """
+        _no_more(kwargs, "max_marginal_relevance_search_by_vector")
+        matches = self._search(embedding, max(k, fetch_k), filter, document, with_vectors=True)
+        chosen = maximal_marginal_relevance(
+            np.asarray(embedding, dtype=np.float32),
+            [match.vector for match in matches],
+            lambda_mult=lambda_mult,
+            k=k,
+        )
+        return [_document(matches[i]) for i in chosen]
+
+    def max_marginal_relevance_search(
+        self,
+        query: str,
+        k: int = 4,
+        fetch_k: int = 20,
+        lambda_mult: float = 0.5,
+        *,
+        filter: Where = None,  # noqa: A002
+        document: Where = None,
+        **kwargs: Any,
+    ) -> list[Document]:
+        return self.max_marginal_relevance_search_by_vector(
+            self.embedding.embed_query(query), k, fetch_k, lambda_mult, filter=filter, document=document, **kwargs
+        )
+
+    # -- construction -------------------------------------------------------------------------------------------
+
+    @classmethod
+    def from_texts(
+        cls,
+        texts: list[str],
+        embedding: Embeddings,
+        metadatas: list[dict[str, Any]] | None = None,
+        *,
+        ids: list[str] | None = None,
+        **kwargs: Any,
+    ) -> Self:
+        """A wrapper built with ``kwargs`` (``url=``, ``store=``, ``collection_name=``, ``metric=``), texts added.
+
+        If adding fails, a store opened here from ``url=`` is closed again before the error propagates.
+        """
+        wrapper = cls(embedding, **kwargs)
+        try:
+            wrapper.add_texts(texts, metadatas, ids=ids)
+        except BaseException:
+            wrapper.close()
+            raise
+        return wrapper
+
+
+__all__ = ["DEFAULT_COLLECTION", "DEFAULT_METRIC", "LangChainVectorStore", "relevance"]
