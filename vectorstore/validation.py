@@ -130,8 +130,40 @@ def _as_matrix(vectors: Any, what: str, collection: str) -> np.ndarray:
     return array
 
 
+def _bad_row(values: Any, record_ids: Sequence[str], dim: int, collection: str) -> InvalidInput | None:
+    """The error naming the first record whose vector is not ``dim`` numbers; only run once numpy refused the batch."""
+    if isinstance(values, np.ndarray) and values.dtype != object:
+        return None
+    try:
+        rows = list(values)
+    except TypeError:
+        return None
+    for record, row in zip(record_ids, rows):
+        where = f"collection {collection!r}: record {record!r}"
+        try:
+            array = np.asarray(row)
+        except (ValueError, TypeError):
+            array = np.asarray(None)
+        if array.ndim != 1 or array.dtype.kind not in "iuf":
+            return InvalidRecord(
+                f"{where} has a vector that is not a list of numbers: {describe(row)}",
+                collection=collection,
+                record_id=record,
+            )
+        if len(array) != dim:
+            return DimensionMismatch(
+                f"{where} has a vector of dimension {len(array)}, the collection's dimension is {dim}",
+                collection=collection,
+                record_id=record,
+            )
+    return None
+
+
 def vectors(values: Any, record_ids: Sequence[str], dim: int, collection: str) -> np.ndarray:
-    array = _as_matrix(values, "vectors", collection)
+    try:
+        array = _as_matrix(values, "vectors", collection)
+    except InvalidInput as exc:
+        raise (_bad_row(values, record_ids, dim, collection) or exc) from None
     if array.ndim != 2 or array.shape[0] != len(record_ids):
         raise InvalidInput(
             f"collection {collection!r}: expected {len(record_ids)} vectors of dimension {dim} as a 2-D array, "
