@@ -34,7 +34,7 @@ def describe(value: Any) -> str:
 
 
 def collection_name(name: Any) -> str:
-    if not isinstance(name, str) or not _NAME.match(name):
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise InvalidCollectionName(
             f"invalid collection name {name!r}: use 3-63 characters of letters, digits, '.', '_' or '-', "
             "starting and ending with a letter or digit",
