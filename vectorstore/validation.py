@@ -72,7 +72,10 @@ def include(value: Iterable[str] | None) -> frozenset[str]:
         return DEFAULT_INCLUDE
     if isinstance(value, str):
         value = [value]
-    fields = frozenset(value)
+    try:
+        fields = frozenset(value)
+    except TypeError:  # not iterable, or holds unhashable items
+        raise InvalidInput(f"include must be a list of field names from {sorted(INCLUDE_FIELDS)}, got {describe(value)}") from None
     unknown = fields - INCLUDE_FIELDS
     if unknown:
         raise InvalidInput(f"unknown include field(s) {sorted(unknown)}: use any of {sorted(INCLUDE_FIELDS)}")
