@@ -1,0 +1,27 @@
+"""The suite: one module and one class per case group; :class:`ConformanceTests` inherits them all.
+
+An adapter may also subclass single groups (``class TestMyQuery(QueryTests)``) while developing.
+"""
+
+from .test_collections import CollectionTests
+from .test_delete_count import DeleteCountTests
+from .test_get import GetTests
+from .test_guard import GuardTests
+from .test_roundtrip import RoundTripTests
+from .test_upsert import UpsertTests
+
+GROUPS: tuple[type, ...] = (
+    CollectionTests,
+    RoundTripTests,
+    UpsertTests,
+    GetTests,
+    DeleteCountTests,
+    GuardTests,
+)
+
+
+class ConformanceTests(*GROUPS):  # type: ignore[misc]
+    """Every case group. Subclass it and override the ``store_url`` fixture."""
+
+
+__all__ = ["GROUPS", "ConformanceTests", *(group.__name__ for group in GROUPS)]
