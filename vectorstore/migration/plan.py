@@ -1,0 +1,136 @@
+"""Everything a migration checks before it writes: shapes, capabilities, ids, and (in a dry run) every record.
+
+A problem found here stops the copy of that collection with the list of what is wrong, so a migration never
+writes half a collection and then fails on something it could have seen from the start. The source's ids are kept
+in the checkpoint's on-disk table, not in memory, so planning a collection of any size stays small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .. import validation
+from ..errors import CollectionNotFound, InvalidInput
+from ..models import CollectionInfo, Record
+from ..store import VectorStore
+from .checkpoint import Checkpoint
+from .collisions import find_collisions
+from .models import LISTED, CollectionPlan, Problem
+
+ALL_FIELDS = ("vector", "document", "metadata")
+
+
+def source_collection(source: VectorStore, name: str) -> CollectionInfo:
+    """The source's collection, or an error naming the collections it does have (never an empty new one)."""
+    try:
+        return source.get_collection(name)
+    except CollectionNotFound:
+        names = [info.name for info in source.list_collections()]
+        raise CollectionNotFound(
+            f"the source {source.url} has no collection {name!r}; it has: {', '.join(names) or 'none'}",
+            collection=name,
+        ) from None
+
+
+def shape_blockers(info: CollectionInfo, target: VectorStore) -> tuple[CollectionInfo | None, list[str]]:
+    """The target's collection if it exists, and why it cannot receive ``info``'s records (empty if it can)."""
+    blockers = []
+    if info.metric not in target.capabilities.metrics:
+        blockers.append(
+            f"the target ({target.adapter.name}) does not support the metric {info.metric!r} "
+            f"(it supports {', '.join(sorted(target.capabilities.metrics))})"
+        )
+    try:
+        existing = target.get_collection(info.name)
+    except CollectionNotFound:
+        return None, blockers
+    if (existing.dimension, existing.metric) != (info.dimension, info.metric):
+        blockers.append(
+            f"the target collection {info.name!r} exists with dimension {existing.dimension} and metric "
+            f"{existing.metric!r}, but the source's has dimension {info.dimension} and metric {info.metric!r}; "
+            "delete the target collection or migrate to another store"
+        )
+    return existing, blockers
+
+
+def unholdable(records: list[Record], info: CollectionInfo) -> Iterator[Problem]:
+    """Records of a batch the target would refuse, with the core's reason (the one the upsert would raise)."""
+    try:
+        _validate(records, info)
+        return
+    except InvalidInput:
+        pass
+    for record in records:
+        try:
+            _validate([record], info)
+        except InvalidInput as exc:
+            yield Problem(kind="unholdable", id=record.id, detail=str(exc))
+
+
+def _validate(records: list[Record], info: CollectionInfo) -> None:
+    if any(record.vector is None for record in records):
+        missing = next(record.id for record in records if record.vector is None)
+        raise InvalidInput(f"record {missing!r} came from the source without a vector")
+    validation.batch(
+        info.name,
+        info.dimension,
+        [record.id for record in records],
+        [record.vector for record in records],
+        [record.document for record in records],
+        [record.metadata for record in records],
+    )
+
+
+def plan_collection(
+    source: VectorStore,
+    target: VectorStore,
+    name: str,
+    checkpoint: Checkpoint,
+    *,
+    batch_size: int,
+    check_ids: bool,
+    read_records: bool,
+) -> CollectionPlan:
+    """Check one collection; ``read_records`` (the dry run) also validates every record against the target."""
+    info = source_collection(source, name)
+    existing, blockers = shape_blockers(info, target)
+    plan = CollectionPlan(
+        collection=name, dimension=info.dimension, metric=info.metric, source_count=0,
+        target_exists=existing is not None, blockers=blockers,
+    )
+    repeated: list[str] = []
+    for batch in source.scan(name, batch_size=batch_size, include=[]):
+        plan.source_count += len(batch)
+        repeated += checkpoint.add_source_ids([record.id for record in batch])
+    if repeated:
+        plan.blockers.append(f"the source's scan returned {len(repeated)} ids more than once, e.g. {repeated[:5]}")
+    plan.stale = checkpoint.stale_count()
+    plan.already_done = checkpoint.done_count() - plan.stale
+    plan.to_copy = plan.source_count - plan.already_done
+    if existing is not None and not plan.blockers:
+        _find_foreign(target, plan, checkpoint, batch_size)
+    if read_records:
+        _find_unholdable(source, info, plan, batch_size)
+    if check_ids and not plan.blockers and plan.source_count:
+        plan.collisions = find_collisions(
+            target, lambda: checkpoint.source_ids(batch_size), expected=plan.source_count
+        )
+        plan.ids_checked = True
+    return plan
+
+
+def _find_foreign(target: VectorStore, plan: CollectionPlan, checkpoint: Checkpoint, batch_size: int) -> None:
+    """Target records this migration did not write: they would survive it and break the verification."""
+    for batch in target.scan(plan.collection, batch_size=batch_size, include=[]):
+        plan.target_count += len(batch)
+        foreign = checkpoint.unknown([record.id for record in batch])
+        plan.foreign_count += len(foreign)
+        plan.foreign_ids += foreign[: LISTED - len(plan.foreign_ids)]
+
+
+def _find_unholdable(source: VectorStore, info: CollectionInfo, plan: CollectionPlan, batch_size: int) -> None:
+    for batch in source.scan(plan.collection, batch_size=batch_size, include=ALL_FIELDS):
+        for problem in unholdable(batch, info):
+            plan.unholdable_count += 1
+            if len(plan.unholdable) < LISTED:
+                plan.unholdable.append(problem)

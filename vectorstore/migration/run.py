@@ -1,0 +1,217 @@
+"""The three public operations over whole stores: :func:`migrate`, :func:`verify` and :func:`trial`.
+
+Each takes two stores (open :class:`~vectorstore.VectorStore` objects, or URLs it opens and closes), works through
+the public contract only, so any pair of adapters works, and returns a :class:`~vectorstore.migration.models.Report`.
+Problems with one collection are recorded in its part of the report and the next collection still runs; the
+report's ``ok`` says whether everything passed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from .. import open as open_store
+from ..errors import InvalidInput, VectorStoreError
+from ..store import VectorStore
+from .checkpoint import DEFAULT_DIRECTORY, Checkpoint, checkpoint_path
+from .collisions import PROBE_PREFIX
+from .copy import copy_collection
+from .models import CollectionReport, Report
+from .plan import plan_collection
+from .trial import DEFAULT_QUERIES, trial_collection
+from .verify import DEFAULT_SAMPLE, verify_collection
+
+StoreLike = VectorStore | str
+
+
+class Observer:
+    """What a caller hears while a migration runs (the CLI draws its progress bar from it); all no-ops here."""
+
+    def phase(self, collection: str, text: str) -> None:
+        """A step starts: planning, copying, verifying, trial."""
+
+    def copying(self, collection: str, total: int) -> None:
+        """The copy of ``total`` records starts."""
+
+    def advance(self, count: int) -> None:
+        """``count`` more records were copied or found already copied."""
+
+    def done(self, collection: str, report: CollectionReport) -> None:
+        """A collection is finished, successfully or not."""
+
+
+class CheckpointExists(InvalidInput):
+    """Raised when an interrupted migration left a checkpoint and neither resume nor restart was asked for."""
+
+
+def _name(store: VectorStore) -> str:
+    return store.url or repr(store)
+
+
+@contextmanager
+def _stores(source: StoreLike, target: StoreLike) -> Iterator[tuple[VectorStore, VectorStore]]:
+    if isinstance(source, str) and isinstance(target, str) and source == target:
+        raise InvalidInput(f"the source and the target are the same store ({source}); give two different stores")
+    with ExitStack() as stack:
+        opened = []
+        for store in (source, target):
+            opened.append(stack.enter_context(open_store(store)) if isinstance(store, str) else store)
+        yield opened[0], opened[1]
+
+
+def _collections(source: VectorStore, names: Sequence[str] | None) -> list[str]:
+    if names:
+        return list(dict.fromkeys(names))
+    return [info.name for info in source.list_collections() if not info.name.startswith(PROBE_PREFIX)]
+
+
+def _report(command: Literal["migrate", "verify", "trial"], source: VectorStore, target: VectorStore, **extra: Any) -> Report:
+    return Report(
+        command=command, source=_name(source), target=_name(target), started=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        **extra,
+    )
+
+
+def _each(report: Report, names: list[str], observer: Observer, run: Any) -> Report:
+    """Run ``run(item)`` per collection, recording an error instead of stopping the others."""
+    started = time.perf_counter()
+    for name in names:
+        item = CollectionReport(collection=name)
+        try:
+            run(item)
+        except VectorStoreError as exc:
+            item.error = f"{type(exc).__name__}: {exc}"
+        report.collections.append(item)
+        observer.done(name, item)
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _open_checkpoint(
+    path: Path, source: VectorStore, target: VectorStore, name: str, *, resume: bool, restart: bool, dry_run: bool
+) -> Checkpoint:
+    if dry_run:  # read an existing checkpoint to report the resume state; never create one
+        return Checkpoint(path if path.exists() else None)
+    if path.exists() and restart:
+        Checkpoint(path).remove()
+    checkpoint = Checkpoint(path, source=_name(source), target=_name(target), collection=name)
+    done = checkpoint.done_count()
+    if done and not resume:
+        checkpoint.close()
+        raise CheckpointExists(
+            f"an interrupted migration of {name!r} left a checkpoint at {path} ({done} records copied); "
+            "resume it (--resume) or start over (--restart)",
+            collection=name,
+        )
+    return checkpoint
+
+
+def migrate(
+    source: StoreLike,
+    target: StoreLike,
+    collections: Sequence[str] | None = None,
+    *,
+    batch_size: int = 1000,
+    resume: bool = False,
+    restart: bool = False,
+    dry_run: bool = False,
+    check_ids: bool = True,
+    verify_sample: int = DEFAULT_SAMPLE,
+    trial_queries: int = DEFAULT_QUERIES,
+    k: int = 10,
+    wheres: Sequence[Mapping[str, Any]] = (),
+    checkpoint_dir: Path = DEFAULT_DIRECTORY,
+    batch_delay: float = 0.0,
+    observer: Observer | None = None,
+) -> Report:
+    """Copy collections (all of the source's when ``collections`` is empty), then verify and trial each one.
+
+    Nothing is written to a collection whose plan finds a problem (shape, metric, colliding ids, records the target
+    did not get from this migration). The checkpoint is removed only after the verification passes.
+    ``trial_queries=0`` skips the trial.
+    """
+    if resume and restart:
+        raise InvalidInput("resume and restart exclude each other: resume continues a checkpoint, restart discards it")
+    watcher = observer or Observer()
+    with _stores(source, target) as (src, tgt):
+
+        def run(item: CollectionReport) -> None:
+            name = item.collection
+            path = checkpoint_path(checkpoint_dir, _name(src), _name(tgt), name)
+            checkpoint = _open_checkpoint(path, src, tgt, name, resume=resume, restart=restart, dry_run=dry_run)
+            try:
+                watcher.phase(name, "planning")
+                item.plan = plan_collection(
+                    src, tgt, name, checkpoint, batch_size=batch_size, check_ids=check_ids, read_records=dry_run
+                )
+                if dry_run or not item.plan.ok:
+                    return
+                item.checkpoint = str(path)
+                tgt.create_collection(name, item.plan.dimension, item.plan.metric, exist_ok=True)
+                watcher.copying(name, item.plan.source_count)
+                item.copy_result = copy_collection(
+                    src, tgt, name, checkpoint, batch_size=batch_size, advance=watcher.advance, batch_delay=batch_delay
+                )
+                watcher.phase(name, "verifying")
+                item.verify = verify_collection(src, tgt, name, sample=verify_sample, batch_size=batch_size)
+                if item.verify.ok:
+                    checkpoint.remove()
+                    item.checkpoint = None
+                if trial_queries:
+                    watcher.phase(name, "trial")
+                    item.trial = trial_collection(src, tgt, name, sample=trial_queries, k=k, wheres=wheres)
+            finally:
+                checkpoint.close()
+
+        return _each(_report("migrate", src, tgt, dry_run=dry_run), _collections(src, collections), watcher, run)
+
+
+def verify(
+    source: StoreLike,
+    target: StoreLike,
+    collections: Sequence[str] | None = None,
+    *,
+    sample: int = DEFAULT_SAMPLE,
+    seed: int = 0,
+    observer: Observer | None = None,
+) -> Report:
+    """Check that the target holds exactly the source's records (see :mod:`vectorstore.migration.verify`)."""
+    watcher = observer or Observer()
+    with _stores(source, target) as (src, tgt):
+
+        def run(item: CollectionReport) -> None:
+            watcher.phase(item.collection, "verifying")
+            item.verify = verify_collection(src, tgt, item.collection, sample=sample, seed=seed)
+
+        return _each(_report("verify", src, tgt), _collections(src, collections), watcher, run)
+
+
+def trial(
+    source: StoreLike,
+    target: StoreLike,
+    collections: Sequence[str] | None = None,
+    *,
+    queries: np.ndarray | None = None,
+    sample: int = DEFAULT_QUERIES,
+    k: int = 10,
+    wheres: Sequence[Mapping[str, Any]] = (),
+    seed: int = 0,
+    observer: Observer | None = None,
+) -> Report:
+    """Run the same queries on both sides and compare (see :mod:`vectorstore.migration.trial`)."""
+    watcher = observer or Observer()
+    with _stores(source, target) as (src, tgt):
+
+        def run(item: CollectionReport) -> None:
+            watcher.phase(item.collection, "trial")
+            item.trial = trial_collection(
+                src, tgt, item.collection, queries=queries, sample=sample, k=k, wheres=wheres, seed=seed
+            )
+
+        return _each(_report("trial", src, tgt), _collections(src, collections), watcher, run)
