@@ -1,0 +1,335 @@
+"""The ``chroma`` adapter: the contract of DESIGN 3 on top of chromadb's embedded, ephemeral and HTTP clients.
+
+What Chroma does differently and how it is closed, in one place each:
+
+- full-replace upsert and absent documents: :mod:`.records`;
+- ``$exists``, ``$not``, numbers in lists, document filters under ``$or``: :mod:`.filters`;
+- scores: Chroma returns squared L2, ``1 - cos`` and ``1 - dot`` distances, converted by
+  :func:`vectorstore.scores.from_distance`; the metric is read back from the collection's configuration;
+- ``delete`` counts: Chroma reports deleted *missing* ids too (#2841), so ids are looked up first;
+- batches: Chroma refuses more than ``get_max_batch_size()`` (5461) records per call; the store chunks writes to
+  ``capabilities.max_batch`` and this adapter chunks its own id lists and query rows;
+- errors: :mod:`.errors`; one owner per directory: :mod:`.locking`.
+
+Threads: Chroma's client held up under 8 threads (backends.md 1). Writes here read before they write (to null old
+metadata keys, or to count what a delete removes), so they are serialised by a lock; reads run concurrently and
+retry the transient "Error finding id" a racing delete can cause.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+from chromadb.api.models.Collection import Collection as ChromaCollection
+
+from vectorstore import scores
+from vectorstore.adapter import Adapter
+from vectorstore.batch import RecordBatch
+from vectorstore.errors import BackendError, CollectionNotFound, VectorStoreError
+from vectorstore.filters import Node
+from vectorstore.models import Capabilities, CollectionInfo, Match, Metric, Record
+
+from . import records
+from .clients import open_client
+from .config import ChromaConfig
+from .errors import is_transient, translate
+from .filters import to_where
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+#: Collection metadata key holding the dimension (Chroma learns it only from the first vector).
+DIMENSION_KEY = "_vs_dim"
+#: Chroma 1.5.9's ``get_max_batch_size()`` for embedded clients; servers report theirs at open.
+CHROMA_MAX_BATCH = 5461
+_SPACES: dict[Metric, str] = {"cosine": "cosine", "dot": "ip", "l2": "l2"}
+_METRICS: dict[str, Metric] = {space: metric for metric, space in _SPACES.items()}
+_READ_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class _Handle:
+    collection: ChromaCollection
+    metric: Metric
+
+
+class ChromaAdapter(Adapter):
+    name = "chroma"
+    #: The embedded persistent case; each instance replaces it with what its client really offers.
+    capabilities = Capabilities(persistent=True, exact_search=False, max_batch=CHROMA_MAX_BATCH)
+
+    def __init__(self, config: ChromaConfig) -> None:
+        self.config = config
+        opened = open_client(config)
+        self._client, self._release, self.location = opened.client, opened.close, opened.description
+        self._handles: dict[str, _Handle] = {}
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._closed = False
+        self._transient_retries = 0
+        try:
+            max_batch = self._call("open", None, self._client.get_max_batch_size)
+        except BaseException:
+            self._release()
+            raise
+        self.capabilities = Capabilities(
+            persistent=config.kind != "memory",
+            server=config.kind == "http",
+            exact_search=False,
+            max_batch=max_batch,
+            thread_safe=True,
+            multi_process_safe=config.kind == "http",
+        )
+
+    # -- plumbing -----------------------------------------------------------------------------------------------
+
+    def _call(self, operation: str, collection: str | None, call: Callable[[], T], *, read: bool = False) -> T:
+        """Run a native call, retrying transient read failures and translating every native exception."""
+        attempts = _READ_ATTEMPTS if read else 1
+        for attempt in range(attempts):
+            try:
+                return call()
+            except VectorStoreError:
+                raise
+            except Exception as exc:
+                if attempt + 1 < attempts and is_transient(exc):
+                    with self._lock:
+                        self._transient_retries += 1
+                    time.sleep(0.005 * 2**attempt)
+                    continue
+                raise translate(exc, operation, collection) from exc
+        raise AssertionError("unreachable")
+
+    def _handle(self, name: str) -> _Handle:
+        with self._lock:
+            handle = self._handles.get(name)
+        if handle is None:
+            collection = self._call(
+                "get_collection", name, lambda: self._client.get_collection(name, embedding_function=None)
+            )
+            handle = _Handle(collection, _metric(collection))
+            with self._lock:
+                self._handles[name] = handle
+        return handle
+
+    def _on(self, name: str, operation: str, action: Callable[[_Handle], T], *, read: bool) -> T:
+        """Run ``action`` on the collection; a cached handle gone stale (recreated by another client) is refreshed once."""
+        try:
+            return self._call(operation, name, lambda: action(self._handle(name)), read=read)
+        except CollectionNotFound:
+            with self._lock:
+                stale = self._handles.pop(name, None)
+            if stale is None:
+                raise
+            return self._call(operation, name, lambda: action(self._handle(name)), read=read)
+
+    def _chunks(self, items: Sequence[T]) -> Iterator[Sequence[T]]:
+        size = self.capabilities.max_batch or len(items) or 1
+        for start in range(0, len(items), size):
+            yield items[start : start + size]
+
+    # -- collections --------------------------------------------------------------------------------------------
+
+    def create_collection(self, name: str, dimension: int, metric: Metric) -> CollectionInfo:
+        configuration: Any = {"hnsw": {"space": _SPACES[metric], **self.config.hnsw}}
+        collection = self._call(
+            "create_collection",
+            name,
+            lambda: self._client.create_collection(
+                name, configuration=configuration, metadata={DIMENSION_KEY: dimension}, embedding_function=None
+            ),
+        )
+        with self._lock:
+            self._handles[name] = _Handle(collection, metric)
+        return CollectionInfo(name=name, dimension=dimension, metric=metric)
+
+    def get_collection(self, name: str) -> CollectionInfo:
+        return self._on(name, "get_collection", lambda handle: _info(handle.collection), read=True)
+
+    def list_collections(self) -> list[CollectionInfo]:
+        infos = []
+        for collection in self._call("list_collections", None, self._client.list_collections, read=True):
+            try:
+                infos.append(self._call("list_collections", collection.name, lambda c=collection: _info(c)))
+            except BackendError as exc:  # an empty collection made by plain chromadb has no dimension yet
+                log.warning("skipping chroma collection %r: %s", collection.name, exc)
+        return infos
+
+    def delete_collection(self, name: str) -> None:
+        with self._lock:
+            self._handles.pop(name, None)
+        self._call("delete_collection", name, lambda: self._client.delete_collection(name))
+
+    # -- records ------------------------------------------------------------------------------------------------
+
+    def upsert(self, name: str, batch: RecordBatch) -> None:
+        def write(handle: _Handle) -> None:
+            collection = handle.collection
+            old = collection.get(ids=batch.ids, include=["metadatas"])
+            old_keys = {i: frozenset(md or ()) for i, md in zip(old["ids"], old["metadatas"] or ())}
+            metadatas = [
+                records.encode(metadata, document, old_keys.get(record_id, frozenset()))
+                for record_id, metadata, document in zip(batch.ids, batch.metadatas, batch.documents)
+            ]
+            collection.upsert(
+                ids=batch.ids,
+                embeddings=batch.vectors,
+                documents=[records.stored_document(document) for document in batch.documents],
+                metadatas=metadatas if any(m is not None for m in metadatas) else None,  # type: ignore[arg-type]
+            )
+
+        with self._write_lock:
+            self._on(name, "upsert", write, read=False)
+
+    def get(self, name: str, ids: list[str], include: frozenset[str]) -> list[Record]:
+        fields = _native_include(include)
+
+        def read(handle: _Handle) -> list[Record]:
+            found: list[Record] = []
+            for chunk in self._chunks(ids):
+                found.extend(_records(handle.collection.get(ids=list(chunk), include=fields), include))
+            return found
+
+        return self._on(name, "get", read, read=True)
+
+    def delete(self, name: str, ids: list[str] | None, where: Node | None) -> int:
+        def remove(handle: _Handle) -> int:
+            collection = handle.collection
+            if ids is None:
+                doomed = collection.get(where=to_where(where), include=[])["ids"]
+            else:  # Chroma counts missing ids as deleted, so find the present ones first
+                doomed = [i for chunk in self._chunks(ids) for i in collection.get(ids=list(chunk), include=[])["ids"]]
+            for chunk in self._chunks(doomed):
+                collection.delete(ids=list(chunk))
+            return len(doomed)
+
+        with self._write_lock:
+            return self._on(name, "delete", remove, read=False)
+
+    def count(self, name: str, where: Node | None) -> int:
+        if where is None:
+            return self._on(name, "count", lambda handle: handle.collection.count(), read=True)
+        native = to_where(where)
+        return self._on(
+            name, "count", lambda handle: len(handle.collection.get(where=native, include=[])["ids"]), read=True
+        )
+
+    def query(
+        self, name: str, vectors: np.ndarray, k: int, where: Node | None, include: frozenset[str]
+    ) -> list[list[Match]]:
+        native = to_where(where)
+        fields = ["distances", *_native_include(include)]
+
+        def search(handle: _Handle) -> list[list[Match]]:
+            results: list[list[Match]] = []
+            for rows in self._chunks(vectors):
+                raw = handle.collection.query(query_embeddings=rows, n_results=k, where=native, include=fields)
+                results.extend(_matches(raw, handle.metric, include))
+            return results
+
+        return self._on(name, "query", search, read=True)
+
+    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[list[Record]]:
+        """A snapshot of the matching ids, then their records batch by batch (ids deleted meanwhile are skipped)."""
+        native = to_where(where)
+        ids = self._on(name, "scan", lambda handle: handle.collection.get(where=native, include=[])["ids"], read=True)
+        for start in range(0, len(ids), batch_size):
+            batch = self.get(name, ids[start : start + batch_size], include)
+            if batch:
+                yield batch
+
+    # -- lifecycle ----------------------------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            return {"location": self.location, "transient_retries": self._transient_retries}
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._handles.clear()
+        self._release()
+
+
+def _metric(collection: ChromaCollection) -> Metric:
+    """The metric a collection was created with, read back from its configuration (never assumed)."""
+    configuration: Mapping[str, Any] = collection.configuration or {}  # type: ignore[assignment]
+    space = None
+    for index in ("hnsw", "spann"):
+        space = space or (configuration.get(index) or {}).get("space")
+    space = space or (collection.metadata or {}).get("hnsw:space") or "l2"
+    try:
+        return _METRICS[str(space)]
+    except KeyError:
+        raise BackendError(f"collection {collection.name!r} uses the distance {space!r}, which vectorstore does not map") from None
+
+
+def _info(collection: ChromaCollection) -> CollectionInfo:
+    dimension = (collection.metadata or {}).get(DIMENSION_KEY)
+    if dimension is None:  # made by plain chromadb: learn the dimension from a stored vector
+        peeked = collection.peek(1)["embeddings"]
+        if peeked is None or len(peeked) == 0:
+            raise BackendError(
+                f"collection {collection.name!r} was not created by vectorstore and is empty, so its dimension is "
+                "unknown; add a vector to it with chromadb or delete it",
+                collection=collection.name,
+            )
+        dimension = len(peeked[0])
+    return CollectionInfo(name=collection.name, dimension=int(dimension), metric=_metric(collection))
+
+
+def _native_include(include: frozenset[str]) -> list[str]:
+    """Chroma's include list; a document needs the metadata too (``_vs_nodoc`` tells ``""`` from no document)."""
+    fields = []
+    if "vector" in include:
+        fields.append("embeddings")
+    if "document" in include:
+        fields.append("documents")
+    if include & {"document", "metadata"}:
+        fields.append("metadatas")
+    return fields
+
+
+def _column(raw: Mapping[str, Any], key: str) -> Sequence[Any]:
+    """One of Chroma's result columns; a column that was not asked for comes back as ``None``."""
+    column = raw.get(key)
+    return column if column is not None else [None] * len(raw["ids"])
+
+
+def _rows(raw: Mapping[str, Any], include: frozenset[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each id of a flat (``get``-shaped) result with its decoded vector, document and metadata."""
+    columns = zip(raw["ids"], _column(raw, "embeddings"), _column(raw, "documents"), _column(raw, "metadatas"))
+    for record_id, embedding, document, stored in columns:
+        yield record_id, {
+            "vector": np.asarray(embedding).tolist() if "vector" in include else None,
+            "document": records.decode_document(document, stored) if "document" in include else None,
+            "metadata": records.decode(stored) if "metadata" in include else None,
+        }
+
+
+def _records(raw: Mapping[str, Any], include: frozenset[str]) -> list[Record]:
+    return [Record.model_construct(id=record_id, **fields) for record_id, fields in _rows(raw, include)]
+
+
+def _matches(raw: Mapping[str, Any], metric: Metric, include: frozenset[str]) -> list[list[Match]]:
+    """Chroma's nested per-query result as matches, its native distances turned into DESIGN 3.2 scores."""
+    results = []
+    for query in range(len(raw["ids"])):
+        flat = {key: _column(raw, key)[query] for key in ("ids", "embeddings", "documents", "metadatas")}
+        score = scores.from_distance(metric, np.asarray(raw["distances"][query], dtype=np.float64))
+        distance = scores.distance(metric, score)
+        results.append(
+            [
+                Match.model_construct(id=record_id, score=float(s), distance=float(d), **fields)
+                for (record_id, fields), s, d in zip(_rows(flat, include), score, distance)  # type: ignore[arg-type]
+            ]
+        )
+    return results

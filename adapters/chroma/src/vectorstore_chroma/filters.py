@@ -1,0 +1,94 @@
+"""Translate a parsed filter tree into one exact Chroma ``where`` dict.
+
+Chroma's own operators already agree with the reference meaning on missing fields, types (bool is never a number,
+``1 == 1.0``) and lists versus scalars (backends.md 1). Four gaps remain, closed here without approximation:
+
+``$exists``
+    Every record stores the list of its user keys in the reserved field ``_vs_keys`` (left out when empty), so
+    ``$exists: true`` is ``_vs_keys $contains key`` and ``$exists: false`` is ``_vs_keys $not_contains key``
+    (Chroma's ``$not_contains`` matches records without the field).
+``$not``
+    Pushed down to the leaves with De Morgan, negating each condition into its exact complement: ``$eq``/``$ne`` and
+    ``$in``/``$nin`` swap (Chroma's ``$ne``/``$nin`` already match missing fields, other types and lists);
+    ``$contains`` becomes ``$not_contains``; a range's complement is the opposite range *or* "not a number",
+    which is ``_vs_num $not_contains key`` (``_vs_num`` lists the keys holding numeric scalars); a document
+    ``$contains`` becomes ``#document $not_contains``.
+numbers in lists
+    Chroma keeps int and float lists apart (``[1.0] $contains 1`` is false), so a numeric ``$contains`` tests the
+    int and the float form of an integral operand; ``$in``/``$nin`` lists of mixed ints and floats (an error in
+    Chroma) are sent as floats, which still match ints.
+shape
+    Chroma wants one key per dict and at least two clauses per ``$and``/``$or``; documents are filtered inside
+    ``where`` through the ``#document`` key, so metadata and document conditions can be mixed under ``$or``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vectorstore.filters import And, Condition, DocumentContains, Node, Not, Or
+
+KEYS = "_vs_keys"
+NUMERIC_KEYS = "_vs_num"
+DOCUMENT_KEY = "#document"
+
+Where = dict[str, Any]
+
+_OPPOSITE = {"$eq": "$ne", "$ne": "$eq", "$in": "$nin", "$nin": "$in", "$gt": "$lte", "$lte": "$gt", "$lt": "$gte", "$gte": "$lt"}
+
+
+def to_where(node: Node | None) -> Where | None:
+    """The Chroma ``where`` for a filter tree (``None`` for no filter, which Chroma spells as no argument)."""
+    return None if node is None else _clause(node, negated=False)
+
+
+def _join(op: str, clauses: list[Where]) -> Where:
+    return clauses[0] if len(clauses) == 1 else {op: clauses}
+
+
+def _clause(node: Node, negated: bool) -> Where:
+    if isinstance(node, Not):
+        return _clause(node.child, not negated)
+    if isinstance(node, (And, Or)):
+        conjunction = isinstance(node, And) != negated
+        return _join("$and" if conjunction else "$or", [_clause(child, negated) for child in node.children])
+    if isinstance(node, DocumentContains):
+        return {DOCUMENT_KEY: {"$not_contains" if negated else "$contains": node.text}}
+    if isinstance(node, Condition):
+        return _condition(node, negated)
+    raise TypeError(f"not a filter node: {node!r}")
+
+
+def _condition(node: Condition, negated: bool) -> Where:
+    key, op, value = node.key, node.op, node.value
+    if op == "$exists":
+        present = value is not negated
+        return {KEYS: {"$contains" if present else "$not_contains": key}}
+    if op == "$contains":
+        forms = _numeric_forms(value)
+        return _join(
+            "$and" if negated else "$or",
+            [{key: {"$not_contains" if negated else "$contains": form}} for form in forms],
+        )
+    if op in ("$in", "$nin"):
+        value = _same_type(value)  # type: ignore[arg-type]
+    if not negated:
+        return {key: {op: value}}
+    opposite = {key: {_OPPOSITE[op]: value}}
+    if op in ("$gt", "$gte", "$lt", "$lte"):
+        return {"$or": [opposite, {NUMERIC_KEYS: {"$not_contains": key}}]}
+    return opposite
+
+
+def _numeric_forms(value: Any) -> list[Any]:
+    """The stored forms a list element equal to ``value`` can take: an integral number as int and as float."""
+    if type(value) in (int, float) and float(value).is_integer():
+        return [int(value), float(value)]
+    return [value]
+
+
+def _same_type(values: tuple[Any, ...]) -> list[Any]:
+    """A Chroma-acceptable ``$in`` list: ints and floats together become floats (exact below 2**53)."""
+    if {type(v) for v in values} == {int, float}:
+        return [float(v) for v in values]
+    return list(values)
