@@ -5,8 +5,10 @@ An adapter may also subclass single groups (``class TestMyQuery(QueryTests)``) w
 
 from .test_collections import CollectionTests
 from .test_delete_count import DeleteCountTests
+from .test_filters import FilterTests
 from .test_get import GetTests
 from .test_guard import GuardTests
+from .test_query import QueryTests
 from .test_roundtrip import RoundTripTests
 from .test_upsert import UpsertTests
 
@@ -16,6 +18,8 @@ GROUPS: tuple[type, ...] = (
     UpsertTests,
     GetTests,
     DeleteCountTests,
+    QueryTests,
+    FilterTests,
     GuardTests,
 )
 
