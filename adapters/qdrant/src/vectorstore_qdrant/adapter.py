@@ -1,0 +1,201 @@
+"""``QdrantAdapter``: the vectorstore contract on any of the three Qdrant engines.
+
+Everything that must mean the same on every engine is here, once: record id -> point id (:mod:`.ids`), the payload
+layout (:mod:`.payload`), filter translation (:mod:`.filters`), the restoration of cosine vectors, and scores
+(:mod:`vectorstore.scores`). The engines (:mod:`.edge`, :mod:`.client`) only move points in and out.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from vectorstore import scores
+from vectorstore.adapter import Adapter
+from vectorstore.batch import RecordBatch
+from vectorstore.errors import CollectionNotFound, UnsupportedFeature
+from vectorstore.filters import Node
+from vectorstore.models import Capabilities, CollectionInfo, Match, Metric, Record
+
+from .config import QdrantConfig
+from .engine import Engine, Shape
+from .filters import Clause, Translator
+from .ids import point_ids
+from .payload import NORM_FIELD, Layout
+
+log = logging.getLogger("vectorstore.qdrant")
+
+
+def open_engine(config: QdrantConfig) -> Engine:
+    """The engine the configuration asks for (each imports its Qdrant package only here)."""
+    if config.engine == "edge":
+        from .edge import EdgeEngine
+
+        return EdgeEngine(
+            config.path or "",
+            exact=config.exact_search,
+            hnsw_ef=config.hnsw_ef,
+            sync_writes=config.sync_writes,
+            batch=config.write_batch,
+        )
+    from .client import ClientEngine
+
+    return ClientEngine(config)
+
+
+class QdrantAdapter(Adapter):
+    name = "qdrant"
+    capabilities: Capabilities
+
+    def __init__(self, config: QdrantConfig | None = None) -> None:
+        self.config = config or QdrantConfig(variant="memory")
+        self.engine = open_engine(self.config)
+        self.layout = Layout(self.config.id_field, self.config.document_field)
+        self.translator = Translator(self.config.document_field, native_bools=self.engine.native_bools)
+        self.capabilities = self.engine.capabilities()
+
+    # -- collections ------------------------------------------------------------------------------------------
+
+    def create_collection(self, name: str, dimension: int, metric: Metric) -> CollectionInfo:
+        self.engine.create(name, Shape(dimension=dimension, metric=metric, vector=self.config.vector_name))
+        return CollectionInfo(name=name, dimension=dimension, metric=metric)
+
+    def get_collection(self, name: str) -> CollectionInfo:
+        shape = self.engine.shape(name)
+        return CollectionInfo(name=name, dimension=shape.dimension, metric=shape.metric)
+
+    def list_collections(self) -> list[CollectionInfo]:
+        found = []
+        for name in self.engine.names():
+            try:
+                found.append(self.get_collection(name))
+            except (UnsupportedFeature, CollectionNotFound) as exc:  # a foreign layout, or deleted meanwhile
+                log.debug("skipping collection %r: %s", name, exc)
+        return found
+
+    def delete_collection(self, name: str) -> None:
+        self.engine.drop(name)
+
+    # -- records ----------------------------------------------------------------------------------------------
+
+    def upsert(self, name: str, batch: RecordBatch) -> None:
+        shape = self.engine.shape(name)
+        vectors = batch.vectors
+        if shape.metric == "cosine":
+            wide = vectors.astype(np.float64)
+            norms: list[float | None] = np.sqrt(np.einsum("ij,ij->i", wide, wide)).tolist()
+        else:
+            norms = [None] * len(batch)
+        payload = self.layout.payload
+        payloads = [
+            payload(name, record_id, document, metadata, norm)
+            for record_id, document, metadata, norm in zip(batch.ids, batch.documents, batch.metadatas, norms)
+        ]
+        self.engine.upsert(name, point_ids(batch.ids), vectors, payloads)
+
+    def get(self, name: str, ids: list[str], include: frozenset[str]) -> list[Record]:
+        shape = self.engine.shape(name)
+        points = self.engine.retrieve(name, point_ids(ids), self._fields(shape, include), "vector" in include)
+        return [self._record(point, shape, include) for point in points]
+
+    def delete(self, name: str, ids: list[str] | None, where: Node | None) -> int:
+        """The number deleted is counted just before the delete (exact unless another process writes meanwhile)."""
+        if ids is not None:
+            targets = point_ids(ids)
+            present = self.engine.retrieve(name, targets, False, False)
+            if present:
+                self.engine.delete_ids(name, [point.id for point in present])
+            return len(present)
+        clause = self._clause(where)
+        assert clause is not None  # the store passes ids or a filter
+        doomed = self.engine.count(name, clause)
+        if doomed:
+            self.engine.delete_where(name, clause)
+        return doomed
+
+    def count(self, name: str, where: Node | None) -> int:
+        return self.engine.count(name, self._clause(where))
+
+    def query(
+        self, name: str, vectors: np.ndarray, k: int, where: Node | None, include: frozenset[str]
+    ) -> list[list[Match]]:
+        shape = self.engine.shape(name)
+        metric = shape.metric
+        with_vector = "vector" in include
+        results = self.engine.query(name, vectors, k, self._clause(where), self._fields(shape, include), with_vector)
+        layout = self.layout
+        with_document = "document" in include
+        with_metadata = "metadata" in include
+        answer: list[list[Match]] = []
+        for hits in results:
+            matches = []
+            for hit in hits:
+                payload = hit.payload
+                score = float(scores.from_similarity(metric, hit.score))
+                matches.append(
+                    Match.model_construct(
+                        id=layout.record_id(payload, hit.id),
+                        score=score,
+                        distance=float(scores.distance(metric, score)),
+                        vector=self._vector(hit, shape) if with_vector else None,
+                        document=layout.document(payload) if with_document else None,
+                        metadata=layout.metadata(payload) if with_metadata else None,
+                    )
+                )
+            answer.append(matches)
+        return answer
+
+    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[list[Record]]:
+        """Pages of a scroll in point-id order: every matching record once, even while others write."""
+        shape = self.engine.shape(name)
+        clause = self._clause(where)
+        fields = self._fields(shape, include)
+        offset: Any = None
+        while True:
+            points, offset = self.engine.scroll(name, clause, batch_size, offset, fields, "vector" in include)
+            if points:
+                yield [self._record(point, shape, include) for point in points]
+            if offset is None:
+                return
+
+    # -- engine features --------------------------------------------------------------------------------------
+
+    def optimize(self, name: str) -> bool:
+        """Let the embedded engine build its HNSW index and vacuum deletions now (it blocks; seconds per 10k points).
+
+        Results stay exact while ``exact`` is on (the default); with ``exact=false`` queries then use the index,
+        trading recall for speed on large collections. Servers optimise by themselves: this returns False there.
+        """
+        self.engine.shape(name)
+        return self.engine.optimize(name)
+
+    def close(self) -> None:
+        self.engine.close()
+
+    # -- helpers ----------------------------------------------------------------------------------------------
+
+    def _clause(self, where: Node | None) -> Clause | None:
+        return None if where is None else self.translator.translate(where)
+
+    def _fields(self, shape: Shape, include: frozenset[str]) -> list[str] | bool:
+        return self.layout.fields(include, norm=shape.metric == "cosine")
+
+    def _vector(self, point: Any, shape: Shape) -> list[float]:
+        """The vector as written: Qdrant returns cosine vectors normalised, so scale back by the stored norm."""
+        vector = self.engine.vector_of(point, shape)
+        norm = point.payload.get(NORM_FIELD) if shape.metric == "cosine" and point.payload else None
+        if norm is None:
+            return list(vector)
+        return (np.asarray(vector, dtype=np.float64) * norm).astype(np.float32).tolist()  # type: ignore[no-any-return]
+
+    def _record(self, point: Any, shape: Shape, include: frozenset[str]) -> Record:
+        payload = point.payload
+        return Record.model_construct(
+            id=self.layout.record_id(payload, point.id),
+            vector=self._vector(point, shape) if "vector" in include else None,
+            document=self.layout.document(payload) if "document" in include else None,
+            metadata=self.layout.metadata(payload) if "metadata" in include else None,
+        )

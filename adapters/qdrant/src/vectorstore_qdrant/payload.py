@@ -1,0 +1,110 @@
+"""The payload layout: how a record is stored in a Qdrant point's payload, and read back.
+
+A point's payload is the record's metadata, key for key at the top level (so any Qdrant tool sees plain fields),
+plus reserved fields whose names start with ``_vs_`` (a prefix metadata keys may not use)::
+
+    {"title": "Dune", "year": 1965, "tags": ["sf", "classic"], "hardcover": true,
+     "_vs_id": "book-1",                   # the original record id (the point id is derived from it)
+     "_vs_doc": "A desert planet ...",     # the document, when the record has one
+     "_vs_lists": ["tags"],                # metadata keys holding a list (Qdrant matches any list element)
+     "_vs_bools": ["hardcover=true"],      # key=true/false for each bool value, scalars and list elements
+     "_vs_norm": 1.7320508}                # cosine collections: the vector's norm before Qdrant normalised it
+
+``_vs_lists`` lets filters tell ``{"tags": "sf"}`` (never matches a list) from ``{"tags": {"$contains": "sf"}}``;
+``_vs_bools`` is an exact keyword shadow of booleans for qdrant-edge-py 0.9.0, whose ``MatchValue(True)`` matches
+the integer 1 and never ``true``; ``_vs_norm`` restores the vector the user wrote from Qdrant's unit vector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from vectorstore.errors import InvalidRecord
+from vectorstore.models import Metadata
+
+RESERVED_PREFIX = "_vs_"
+ID_FIELD = "_vs_id"
+DOCUMENT_FIELD = "_vs_doc"
+LISTS_FIELD = "_vs_lists"
+BOOLS_FIELD = "_vs_bools"
+NORM_FIELD = "_vs_norm"
+
+
+def bool_tag(key: str, value: bool) -> str:
+    """The ``_vs_bools`` entry of a boolean value; unambiguous because it always ends in ``=true``/``=false``."""
+    return f"{key}=true" if value else f"{key}=false"
+
+
+class Layout:
+    """Builds payloads from records and records from payloads, for given id and document fields."""
+
+    def __init__(self, id_field: str = ID_FIELD, document_field: str = DOCUMENT_FIELD) -> None:
+        self.id_field = id_field
+        self.document_field = document_field
+        #: Non-reserved field names (migration-tool layout) that metadata keys must not shadow.
+        self._claimed = frozenset({id_field, document_field}) - {ID_FIELD, DOCUMENT_FIELD}
+
+    def payload(
+        self, collection: str, record_id: str, document: str | None, metadata: Metadata, norm: float | None
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = dict(metadata)
+        lists: list[str] = []
+        bools: list[str] = []
+        for key, value in metadata.items():
+            kind = type(value)
+            if kind is list:
+                lists.append(key)
+                if type(value[0]) is bool:  # lists are homogeneous
+                    bools.extend(bool_tag(key, flag) for flag in set(value))  # type: ignore[arg-type]
+            elif kind is bool:
+                bools.append(bool_tag(key, value))  # type: ignore[arg-type]
+        if self._claimed and not self._claimed.isdisjoint(metadata):
+            key = sorted(self._claimed.intersection(metadata))[0]
+            raise InvalidRecord(
+                f"collection {collection!r}, record {record_id!r}: metadata key {key!r} is the payload field this "
+                "store uses for record ids or documents (id_field/document_field); rename the key",
+                collection=collection,
+                record_id=record_id,
+                key=key,
+            )
+        payload[self.id_field] = record_id
+        if document is not None:
+            payload[self.document_field] = document
+        if lists:
+            payload[LISTS_FIELD] = lists
+        if bools:
+            payload[BOOLS_FIELD] = bools
+        if norm is not None:
+            payload[NORM_FIELD] = norm
+        return payload
+
+    def record_id(self, payload: Mapping[str, Any] | None, fallback: object) -> str:
+        """The original id, or the point id itself for points written by tools that kept no original id."""
+        found = payload.get(self.id_field) if payload else None
+        return found if type(found) is str else str(fallback)
+
+    def document(self, payload: Mapping[str, Any] | None) -> str | None:
+        found = payload.get(self.document_field) if payload else None
+        return found if type(found) is str else None
+
+    def metadata(self, payload: Mapping[str, Any] | None) -> Metadata:
+        if not payload:
+            return {}
+        claimed = self._claimed
+        return {
+            key: value
+            for key, value in payload.items()
+            if not key.startswith(RESERVED_PREFIX) and key not in claimed
+        }
+
+    def fields(self, include: frozenset[str], norm: bool) -> list[str] | bool:
+        """What to ask the engine for: the whole payload, or only the fields needed for ids (and the norm)."""
+        if "metadata" in include:
+            return True
+        wanted = [self.id_field]
+        if "document" in include:
+            wanted.append(self.document_field)
+        if norm and "vector" in include:
+            wanted.append(NORM_FIELD)
+        return wanted
