@@ -1,0 +1,135 @@
+"""``vectorstore.scores`` against formulas written here, independently, with numpy (DESIGN 3.2)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from vectorstore import scores
+
+RNG = np.random.default_rng(20240531)
+QUERIES = RNG.normal(size=(7, 24)).astype(np.float32)
+VECTORS = RNG.normal(size=(50, 24)).astype(np.float32)
+
+
+def cosine_truth(q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    q64, v64 = q.astype(np.float64), v.astype(np.float64)
+    return np.array([[a @ b / (np.linalg.norm(a) * np.linalg.norm(b)) for b in v64] for a in q64])
+
+
+def dot_truth(q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return np.einsum("id,jd->ij", q.astype(np.float64), v.astype(np.float64))
+
+
+def l2_truth(q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Plain (not squared) Euclidean distance from the differences themselves."""
+    return np.linalg.norm(q.astype(np.float64)[:, None, :] - v.astype(np.float64)[None, :, :], axis=2)
+
+
+# -- by hand --------------------------------------------------------------------------------------------------------
+
+HAND_Q = np.array([[1.0, 0.0]], dtype=np.float32)
+HAND_V = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [3.0, 4.0], [2.0, 0.0]], dtype=np.float32)
+
+
+@pytest.mark.parametrize(
+    ("metric", "expected_scores", "expected_distances"),
+    [
+        ("cosine", [1.0, 0.0, -1.0, 0.6, 1.0], [0.0, 1.0, 2.0, 0.4, 0.0]),
+        ("dot", [1.0, 0.0, -1.0, 3.0, 2.0], [0.0, 1.0, 2.0, -2.0, -1.0]),
+        ("l2", [0.0, -math.sqrt(2), -2.0, -math.sqrt(20), -1.0], [0.0, math.sqrt(2), 2.0, math.sqrt(20), 1.0]),
+    ],
+)
+def test_hand_computed_values(metric: str, expected_scores: list[float], expected_distances: list[float]) -> None:
+    got = scores.exact(metric, HAND_Q, HAND_V)  # type: ignore[arg-type]
+    np.testing.assert_allclose(got, [expected_scores], atol=1e-12)
+    np.testing.assert_allclose(scores.distance(metric, got), [expected_distances], atol=1e-12)  # type: ignore[arg-type]
+
+
+# -- random data against independent formulas -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("metric", "score_truth", "distance_of"),
+    [
+        ("cosine", cosine_truth(QUERIES, VECTORS), lambda s: 1.0 - s),
+        ("dot", dot_truth(QUERIES, VECTORS), lambda s: 1.0 - s),
+        ("l2", -l2_truth(QUERIES, VECTORS), lambda s: -s),
+    ],
+)
+def test_exact_against_numpy(metric: str, score_truth: np.ndarray, distance_of) -> None:  # type: ignore[no-untyped-def]
+    got = scores.exact(metric, QUERIES, VECTORS)  # type: ignore[arg-type]
+    assert got.shape == (len(QUERIES), len(VECTORS))
+    np.testing.assert_allclose(got, score_truth, atol=1e-9)
+    np.testing.assert_allclose(scores.distance(metric, got), distance_of(score_truth), atol=1e-9)  # type: ignore[arg-type]
+
+
+def test_l2_is_accurate_for_large_magnitudes() -> None:
+    """A vector's distance to itself is 0 and close vectors stay apart, even far from the origin."""
+    vectors = RNG.uniform(-1e4, 1e4, size=(20, 16)).astype(np.float32)
+    near = vectors.copy()
+    near[:, 0] += np.float32(0.5)
+    got = scores.exact("l2", vectors, np.concatenate([vectors, near]))
+    truth = -l2_truth(vectors, np.concatenate([vectors, near]))
+    np.testing.assert_allclose(got, truth, rtol=0, atol=1e-4)
+
+
+def test_cosine_of_a_zero_vector_is_zero_not_nan() -> None:
+    got = scores.exact("cosine", np.array([[0.0, 0.0]]), np.array([[1.0, 0.0], [0.0, 0.0]]))
+    np.testing.assert_array_equal(got, [[0.0, 0.0]])
+
+
+# -- native numbers of the backends ---------------------------------------------------------------------------------
+
+
+def test_from_distance_chroma() -> None:
+    """Chroma reports ``1 - cos`` (cosine), ``1 - dot`` (ip) and squared L2 (l2)."""
+    cos, dot, l2 = cosine_truth(QUERIES, VECTORS), dot_truth(QUERIES, VECTORS), l2_truth(QUERIES, VECTORS)
+    np.testing.assert_allclose(scores.from_distance("cosine", 1.0 - cos), cos, atol=1e-12)
+    np.testing.assert_allclose(scores.from_distance("dot", 1.0 - dot), dot, atol=1e-12)
+    np.testing.assert_allclose(scores.from_distance("l2", l2**2), -l2, atol=1e-9)
+    np.testing.assert_allclose(scores.from_distance("l2", l2, squared_l2=False), -l2, atol=1e-12)
+    assert scores.from_distance("l2", 9.0) == -3.0
+    assert scores.from_distance("cosine", 0.25) == 0.75
+    assert scores.from_distance("dot", -4.0) == 5.0
+
+
+def test_from_distance_clamps_tiny_negative_squared_l2() -> None:
+    """Float error can make a squared distance slightly negative; that is a distance of 0, not NaN."""
+    got = scores.from_distance("l2", np.array([-1e-7, 0.0, 4.0]))
+    np.testing.assert_array_equal(got, [0.0, 0.0, -2.0])
+
+
+def test_from_similarity_qdrant() -> None:
+    """Qdrant reports cos (Cosine), q . v (Dot) and plain L2 distance (Euclid)."""
+    cos, dot, l2 = cosine_truth(QUERIES, VECTORS), dot_truth(QUERIES, VECTORS), l2_truth(QUERIES, VECTORS)
+    np.testing.assert_allclose(scores.from_similarity("cosine", cos), cos, atol=1e-12)
+    np.testing.assert_allclose(scores.from_similarity("dot", dot), dot, atol=1e-12)
+    np.testing.assert_allclose(scores.from_similarity("l2", l2), -l2, atol=1e-12)
+    assert scores.from_similarity("l2", 2.5) == -2.5
+    assert scores.from_similarity("dot", -3.0) == -3.0
+
+
+@pytest.mark.parametrize("metric", ["cosine", "dot", "l2"])
+def test_score_and_distance_order_agree(metric: str) -> None:
+    """Higher score always means lower distance."""
+    got = scores.exact(metric, QUERIES, VECTORS)  # type: ignore[arg-type]
+    order_by_score = np.argsort(-got, axis=1, kind="stable")
+    order_by_distance = np.argsort(scores.distance(metric, got), axis=1, kind="stable")  # type: ignore[arg-type]
+    np.testing.assert_array_equal(order_by_score, order_by_distance)
+
+
+# -- top_k ----------------------------------------------------------------------------------------------------------
+
+
+def test_top_k_best_first_ties_by_position() -> None:
+    table = np.array([[0.1, 0.9, 0.5, 0.9, -1.0], [3.0, 2.0, 1.0, 0.0, 3.0]])
+    np.testing.assert_array_equal(scores.top_k(table, 3), [[1, 3, 2], [0, 4, 1]])
+
+
+def test_top_k_larger_than_the_table() -> None:
+    table = np.array([[0.2, 0.7]])
+    np.testing.assert_array_equal(scores.top_k(table, 10), [[1, 0]])
+    assert scores.top_k(np.empty((2, 0)), 5).shape == (2, 0)
