@@ -3,13 +3,16 @@
 An adapter may also subclass single groups (``class TestMyQuery(QueryTests)``) while developing.
 """
 
+from .test_bad_input import BadInputTests
 from .test_collections import CollectionTests
 from .test_delete_count import DeleteCountTests
 from .test_filters import FilterTests
 from .test_get import GetTests
 from .test_guard import GuardTests
+from .test_large_batch import LargeBatchTests
 from .test_query import QueryTests
 from .test_roundtrip import RoundTripTests
+from .test_scan import ScanTests
 from .test_upsert import UpsertTests
 
 GROUPS: tuple[type, ...] = (
@@ -20,6 +23,9 @@ GROUPS: tuple[type, ...] = (
     DeleteCountTests,
     QueryTests,
     FilterTests,
+    ScanTests,
+    LargeBatchTests,
+    BadInputTests,
     GuardTests,
 )
 
