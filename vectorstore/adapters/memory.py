@@ -53,13 +53,18 @@ class _Collection:
         return [i for i, (_, doc, md) in self.rows.items() if matches(where, md, doc)]
 
 
+def _copy(metadata: Metadata) -> Metadata:
+    """A copy deep enough that a caller appending to a returned list value cannot change the stored record."""
+    return {key: list(value) if type(value) is list else value for key, value in metadata.items()}
+
+
 def _record(record_id: str, row: tuple[np.ndarray, str | None, Metadata], include: frozenset[str]) -> Record:
     vector, document, metadata = row
     return Record.model_construct(
         id=record_id,
         vector=vector.tolist() if "vector" in include else None,
         document=document if "document" in include else None,
-        metadata=dict(metadata) if "metadata" in include else None,
+        metadata=_copy(metadata) if "metadata" in include else None,
     )
 
 
