@@ -43,9 +43,8 @@ def group_of(item: pytest.Item) -> str | None:
 
 
 def required(item: pytest.Item) -> list[str]:
-    """Capability names the test needs: its ``requires`` marks, then its group's ``__requires__``."""
-    names = [name for mark in item.iter_markers("requires") for name in mark.args]
+    """Capability names the test needs: its group's ``__requires__``, then its ``requires`` marks."""
     cls = defining_class(item)
-    if cls is not None:
-        names.extend(vars(cls).get("__requires__", ()))
+    names = list(vars(cls).get("__requires__", ())) if cls is not None else []
+    names += [name for mark in item.iter_markers("requires") for name in mark.args]
     return list(dict.fromkeys(names))

@@ -66,6 +66,12 @@ class Requirements:
         return self.capabilities.persistent
 
     @property
+    def single_owner(self) -> bool:
+        """one process owns the persistent path: a second process opening it gets StoreLocked (not a server)."""
+        caps = self.capabilities
+        return caps.persistent and not caps.server and not caps.multi_process_safe
+
+    @property
     def approximate_search(self) -> bool:
         """search is approximate (capabilities.exact_search is false), so recall is measured against exact search."""
         return not self.capabilities.exact_search
@@ -83,7 +89,7 @@ class Requirements:
     @classmethod
     def describe(cls, name: str) -> str:
         """The requirement's one-line docstring."""
-        return (getattr(cls, name).__doc__ or name).strip()
+        return (getattr(cls, name).__doc__ or name).strip().rstrip(".")
 
     def unmet(self, names: Iterable[str]) -> list[str]:
         """The names among ``names`` this store does not support, in the order given."""

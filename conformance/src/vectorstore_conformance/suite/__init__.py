@@ -5,16 +5,22 @@ An adapter may also subclass single groups (``class TestMyQuery(QueryTests)``) w
 
 from .test_bad_input import BadInputTests
 from .test_collections import CollectionTests
+from .test_concurrency import ConcurrencyTests
 from .test_delete_count import DeleteCountTests
+from .test_differential import DifferentialTests
+from .test_durability import DurabilityTests
 from .test_filters import FilterTests
 from .test_get import GetTests
 from .test_guard import GuardTests
 from .test_large_batch import LargeBatchTests
+from .test_persistence import PersistenceTests
 from .test_query import QueryTests
+from .test_recall import RecallTests
 from .test_roundtrip import RoundTripTests
 from .test_scan import ScanTests
 from .test_upsert import UpsertTests
 
+#: The case groups in report order (issue 3's numbering), then the guard.
 GROUPS: tuple[type, ...] = (
     CollectionTests,
     RoundTripTests,
@@ -26,6 +32,11 @@ GROUPS: tuple[type, ...] = (
     ScanTests,
     LargeBatchTests,
     BadInputTests,
+    PersistenceTests,
+    DurabilityTests,
+    ConcurrencyTests,
+    RecallTests,
+    DifferentialTests,
     GuardTests,
 )
 
