@@ -206,11 +206,17 @@ class VectorStore:
         batch_size: int = DEFAULT_SCAN_BATCH,
         include: Iterable[str] | None = None,
     ) -> Iterator[list[Record]]:
-        """Every matching record exactly once, in batches (for exports and migrations)."""
+        """Every matching record exactly once, in batches (for exports and migrations).
+
+        Arguments are checked at the call, not at the first ``next()``, so a bad scan fails where it was written.
+        """
         self._shape(name)
         node = self._filter(where, document)
         size = validation.batch_size(batch_size)
         fields = validation.include(include)
+        return self._scan(name, node, size, fields)
+
+    def _scan(self, name: str, node: Node | None, size: int, fields: frozenset[str]) -> Iterator[list[Record]]:
         with self._known(name):
             yield from self.adapter.scan(name, node, size, fields)
 
