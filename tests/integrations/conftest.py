@@ -62,3 +62,9 @@ def open_backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreFact
     yield get
     for store in stores.values():
         store.close()
+
+
+@pytest.fixture(params=list(BACKENDS))
+def backend_store(request: pytest.FixtureRequest, open_backend: StoreFactory) -> vectorstore.VectorStore:
+    """The session store of each backend in turn."""
+    return open_backend(request.param)
