@@ -1,0 +1,169 @@
+"""One worker process: start it, exchange messages with it, and account for how it ended.
+
+Death is detected by waiting on the pipe and the process sentinel together (``multiprocessing.connection.wait``),
+so a crash is noticed the moment it happens, without polling. Each worker has its own pipe: killing it can only
+fail the one call it was running. A worker is stopped politely (a ``stop`` request: the backend flushes and
+closes) or, for a timeout, with SIGTERM and then SIGKILL: a thread stuck in native code never runs a Python
+SIGTERM handler, and a library may ignore SIGTERM, so the grace before SIGKILL is short.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import tempfile
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+
+from pydantic import BaseModel
+
+from ..registry import AdapterSpec
+from . import worker
+from .arena import Arena
+from .exitcodes import ExitInfo, classify
+from .protocol import STOP, Failure, Hello, Reply, Request
+from .transfer import Channel
+
+_TAIL_LINES = 40
+_TAIL_LINE_CHARS = 240
+#: How long faulthandler gets to write a hung worker's stacks after SIGUSR1 (it writes from the signal handler).
+_DUMP_PAUSE_S = 0.1
+
+
+class WorkerDied(Exception):
+    """The worker process ended before it answered."""
+
+
+class CallTimedOut(Exception):
+    """The worker did not answer in time; it is still running."""
+
+
+@dataclass(frozen=True)
+class Death:
+    """How a worker ended, for error messages, events and stats."""
+
+    pid: int
+    exit: ExitInfo
+    #: The end of what faulthandler wrote (native crash or SIGUSR1 dump); empty when it wrote nothing (SIGKILL).
+    traceback: str
+    uptime_s: float
+    calls: int
+    #: For a worker the supervisor stopped: SIGTERM did not end it, so SIGKILL was needed.
+    sigterm_ignored: bool = False
+
+
+class WorkerProcess:
+    """A spawned worker that builds ``spec``'s adapter from ``config``."""
+
+    def __init__(
+        self, spec: AdapterSpec, config: BaseModel, arena: Arena, *, label: str, orphan_grace_s: float
+    ) -> None:
+        context = multiprocessing.get_context("spawn")
+        conn, child_conn = context.Pipe(duplex=True)
+        handle, self.log_path = tempfile.mkstemp(prefix="vectorstore-worker-", suffix=".log")
+        os.close(handle)
+        self.process = context.Process(
+            target=worker.run,
+            args=(child_conn, spec, config, self.log_path, orphan_grace_s),
+            name=f"vectorstore-worker {label}",
+            daemon=True,
+        )
+        self.process.start()
+        child_conn.close()  # only the worker holds its end, so its death closes the pipe
+        self.channel = Channel(conn, arena)
+        self.pid: int = self.process.pid  # type: ignore[assignment]
+        self.started = time.monotonic()
+        self.calls = 0
+
+    def handshake(self, timeout: float) -> Hello | Failure:
+        """The worker's greeting once its adapter is built, or why building it failed (the worker then exits)."""
+        message = self._await(timeout)
+        if isinstance(message, Reply):
+            return message.value  # type: ignore[no-any-return]
+        return message  # type: ignore[return-value]
+
+    def alive(self) -> bool:
+        return self.process.exitcode is None
+
+    def call(self, request: Request, timeout: float) -> Reply:
+        try:
+            self.channel.send(request)
+        except OSError:  # the worker is gone and its end of the pipe with it
+            raise WorkerDied from None
+        self.calls += 1
+        return self._await(timeout)  # type: ignore[no-any-return]
+
+    def _await(self, timeout: float) -> object:
+        conn = self.channel.conn
+        ready = wait([conn, self.process.sentinel], timeout)
+        if not ready:
+            raise CallTimedOut
+        if conn in ready:  # read a reply even if the worker exited right after sending it
+            try:
+                return self.channel.recv()
+            except (EOFError, OSError):
+                pass
+        raise WorkerDied
+
+    def reap(self) -> Death:
+        """Account for a worker that has ended (or is ending) on its own."""
+        self.process.join()
+        return self._release(stopped_by_us=False)
+
+    def kill(self, grace_s: float) -> Death:
+        """Dump the stacks of a hung worker, then SIGTERM, then after ``grace_s`` SIGKILL."""
+        if hasattr(signal, "SIGUSR1") and self.alive():
+            try:
+                os.kill(self.pid, signal.SIGUSR1)
+            except ProcessLookupError:
+                pass
+            wait([self.process.sentinel], _DUMP_PAUSE_S)
+        self.process.terminate()
+        sigterm_ignored = not wait([self.process.sentinel], grace_s)
+        if sigterm_ignored:
+            self.process.kill()
+        self.process.join()
+        return self._release(stopped_by_us=True, sigterm_ignored=sigterm_ignored)
+
+    def stop(self, timeout: float, grace_s: float) -> tuple[Death, Failure | None]:
+        """Ask the worker to close its backend and exit; kill it if it does not within ``timeout``.
+
+        Returns how it ended and, if closing the backend raised, that failure.
+        """
+        try:
+            reply = self.call(Request(STOP, ()), timeout)
+        except (WorkerDied, CallTimedOut):
+            return self.kill(grace_s), None
+        if not wait([self.process.sentinel], timeout):
+            return self.kill(grace_s), None
+        return self.reap(), (None if reply.ok else reply.value)
+
+    def _release(self, *, stopped_by_us: bool, sigterm_ignored: bool = False) -> Death:
+        code = self.process.exitcode
+        assert code is not None, "released a worker that is still running"
+        death = Death(
+            pid=self.pid,
+            exit=classify(code, stopped_by_us=stopped_by_us),
+            traceback=self._read_log(),
+            uptime_s=time.monotonic() - self.started,
+            calls=self.calls,
+            sigterm_ignored=sigterm_ignored,
+        )
+        self.channel.close()
+        self.process.close()
+        try:
+            os.unlink(self.log_path)
+        except OSError:
+            pass
+        return death
+
+    def _read_log(self) -> str:
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as log:
+                lines = log.read().splitlines()
+        except OSError:
+            return ""
+        kept = [line for line in lines if line.strip() and not line.startswith("Extension modules:")]
+        return "\n".join(line[:_TAIL_LINE_CHARS] for line in kept[-_TAIL_LINES:])

@@ -1,0 +1,111 @@
+"""The messages host and worker exchange, and how an exception crosses the process boundary.
+
+One request, one reply, strictly in turn (the supervisor serialises calls to a worker). The first message of a
+worker is unrequested: a :class:`Hello` when its adapter is built, or a failed :class:`Reply` when building it
+raised (e.g. :class:`~vectorstore.errors.StoreLocked`).
+
+Exceptions lose ``__cause__`` and ``__traceback__`` when pickled, so a :class:`Failure` carries the worker's
+formatted traceback and, separately pickled, the native cause: the host restores the cause when it can import
+its class and otherwise falls back to :class:`RemoteTraceback`, as ``concurrent.futures`` does.
+"""
+
+from __future__ import annotations
+
+import pickle
+import traceback
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ..errors import BackendError
+from ..models import Capabilities
+
+if TYPE_CHECKING:
+    from .faults import Fault
+
+#: Adapter methods a worker runs on request, and nothing else.
+CALLS: frozenset[str] = frozenset(
+    {
+        "create_collection",
+        "get_collection",
+        "list_collections",
+        "delete_collection",
+        "upsert",
+        "get",
+        "delete",
+        "count",
+        "query",
+        "stats",
+    }
+)
+#: ``scan`` opens a scan and returns its first batch; ``scan_next`` returns the next one (None when exhausted).
+SCAN, SCAN_NEXT, STOP = "scan", "scan_next", "stop"
+
+
+class Request(NamedTuple):
+    op: str
+    args: tuple[Any, ...]
+    #: Scans the host abandoned; the worker drops their iterators before running this request.
+    forget: tuple[int, ...] = ()
+    #: Test-only fault to trigger around this call (see :mod:`.faults`); None in normal use.
+    fault: Fault | None = None
+
+
+class Hello(NamedTuple):
+    pid: int
+    capabilities: Capabilities
+
+
+class RemoteTraceback(Exception):
+    """The traceback of an exception raised in the worker, as text (attached as ``__cause__``)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+    def __str__(self) -> str:
+        return f'\n"""\n{self.text}"""'
+
+
+def _pickled(value: BaseException) -> bytes | None:
+    """``value`` pickled, if it also unpickles here (a class with an unusual ``__init__`` often does not)."""
+    try:
+        blob = pickle.dumps(value, protocol=5)
+        pickle.loads(blob)
+    except Exception:
+        return None
+    return blob
+
+
+class Failure(NamedTuple):
+    """An exception raised in the worker, in a form that always unpickles in the host."""
+
+    error: BaseException
+    cause: bytes | None
+    traceback: str
+
+    @classmethod
+    def capture(cls, exc: BaseException) -> Failure:
+        error = exc if _pickled(exc) is not None else BackendError(f"{type(exc).__name__}: {exc}")
+        cause = _pickled(exc.__cause__) if exc.__cause__ is not None else None
+        return cls(error, cause, "".join(traceback.format_exception(exc)))
+
+    def rebuild(self) -> BaseException:
+        """The exception to raise in the host, chained to its native cause and the worker's traceback."""
+        remote = RemoteTraceback(self.traceback)
+        cause: BaseException | None = None
+        if self.cause is not None:
+            try:
+                cause = pickle.loads(self.cause)
+            except Exception:  # the backend's exception class is not importable in the host
+                cause = None
+        if cause is not None:
+            cause.__cause__ = remote
+            self.error.__cause__ = cause
+        else:
+            self.error.__cause__ = remote
+        return self.error
+
+
+class Reply(NamedTuple):
+    ok: bool
+    #: The result, or a :class:`Failure` when ``ok`` is false.
+    value: Any
