@@ -76,21 +76,6 @@ def redact(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
-def _coerce(value: str) -> Any:
-    """Query parameters are strings; turn the obvious ones into bools and numbers for the config model."""
-    lowered = value.lower()
-    if lowered in ("true", "yes", "on"):
-        return True
-    if lowered in ("false", "no", "off"):
-        return False
-    for kind in (int, float):
-        try:
-            return kind(value)
-        except ValueError:
-            pass
-    return value
-
-
 def url_options(url: str) -> tuple[str, dict[str, Any]]:
     """Split a URL into its scheme and a flat options dict (variant, host, port, path, username, query params)."""
     parts = urlsplit(url)
@@ -112,8 +97,10 @@ def url_options(url: str) -> tuple[str, dict[str, Any]]:
         options["username"] = parts.username
     if parts.password:
         options["api_key"] = parts.password
+    # Values stay strings: the pydantic config models coerce them to each field's type ("true" -> True for a bool,
+    # "3" -> 3 for an int) and leave a str field alone, so an api_key of digits stays a str.
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        options[key] = _coerce(value)
+        options[key] = value
     return scheme, options
 
 
