@@ -16,7 +16,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -85,18 +85,23 @@ def url_options(url: str) -> tuple[str, dict[str, Any]]:
     options: dict[str, Any] = {}
     if "+" in scheme:
         options["variant"] = scheme.split("+", 1)[1]
-    if parts.hostname and parts.port is not None or options.get("variant") in ("http", "https", "grpc"):
+    try:
+        port = parts.port
+    except ValueError as exc:  # not a number, or beyond 65535
+        raise ConfigurationError(f"invalid port in {redact(url)!r}: {exc}") from None
+    if parts.hostname and port is not None or options.get("variant") in ("http", "https", "grpc"):
         options["host"] = parts.hostname
-        if parts.port is not None:
-            options["port"] = parts.port
+        if port is not None:
+            options["port"] = port
     else:
-        location = (parts.netloc + parts.path) if parts.netloc else parts.path
+        host = parts.netloc.rpartition("@")[2]  # never the credentials
+        location = unquote(host + parts.path)
         if location:
             options["path"] = location
     if parts.username:
-        options["username"] = parts.username
+        options["username"] = unquote(parts.username)
     if parts.password:
-        options["api_key"] = parts.password
+        options["api_key"] = unquote(parts.password)
     # Values stay strings: the pydantic config models coerce them to each field's type ("true" -> True for a bool,
     # "3" -> 3 for an int) and leave a str field alone, so an api_key of digits stays a str.
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
