@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigurationError
@@ -165,12 +165,16 @@ def resolve(url: str | None = None, config: Mapping[str, Any] | None = None, **o
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in exc.errors())
         raise ConfigurationError(f"invalid configuration for {spec.name} ({source}): {problems}") from None
-    return Resolved(spec=spec, config=adapter_config, settings=settings, source=source, url=_describe(scheme, options))
+    # Whatever an adapter types as SecretStr is a secret, whatever its name.
+    secrets = SECRET_KEYS | {key for key, value in adapter_config if isinstance(value, SecretStr)}
+    url = _describe(scheme, options, secrets)
+    return Resolved(spec=spec, config=adapter_config, settings=settings, source=source, url=url)
 
 
-def _describe(scheme: str, options: Mapping[str, Any]) -> str:
-    """A readable, redacted URL for reprs and logs."""
-    shown = {k: ("***" if k in SECRET_KEYS else v) for k, v in options.items() if k not in ("variant", "path", "host", "port")}
+def _describe(scheme: str, options: Mapping[str, Any], secrets: frozenset[str] = SECRET_KEYS) -> str:
+    """A readable URL for reprs and logs, with the values of ``secrets`` replaced by ``***``."""
+    hidden = ("variant", "path", "host", "port")
+    shown = {k: ("***" if k in secrets else v) for k, v in options.items() if k not in hidden}
     location = options.get("path") or (
         f"{options.get('host', '')}:{options['port']}" if "port" in options else options.get("host", "")
     )
