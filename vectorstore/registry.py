@@ -60,10 +60,18 @@ class AdapterSpec(BaseModel):
 def _load(path: str, name: str) -> Any:
     module_name, _, attribute = path.partition(":")
     try:
-        return getattr(importlib.import_module(module_name), attribute)
+        module = importlib.import_module(module_name)
     except ImportError as exc:
         hint = KNOWN_ADAPTERS.get(name, f"install the package that provides {module_name}")
         raise AdapterNotFound(f"adapter {name!r} could not be imported ({exc}); {hint}", adapter=name) from exc
+    try:
+        return getattr(module, attribute)
+    except AttributeError:
+        raise ConfigurationError(
+            f"adapter {name!r} declares {path!r}, but {module_name} has no {attribute!r}; "
+            "the plugin's AdapterSpec is wrong (report it to its authors)",
+            adapter=name,
+        ) from None
 
 
 class Registry:
