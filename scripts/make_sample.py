@@ -50,7 +50,6 @@ import numpy as np
 DIM = 384
 DECIMALS = 6
 MIN_DOC_CHARS = 80
-MIN_CHUNK_CHARS = 200
 MAX_CHUNK_CHARS = 1200
 DOCS_FILE = "stdlib_docs.jsonl.gz"
 QUERIES_FILE = "queries.jsonl"
@@ -58,26 +57,46 @@ QUERIES_FILE = "queries.jsonl"
 # Pure-Python stdlib modules (each is a .py file), present from CPython 3.11 to
 # 3.13, none with side effects on import. Kept sorted; packages whose
 # __init__ does not re-export their submodules list those submodules too.
+# tkinter and turtle need Tk; a Python built without it skips them.
 MODULES: tuple[str, ...] = (
     "argparse",
     "ast",
     "asyncio",
     "base64",
+    "bdb",
     "bisect",
     "calendar",
+    "cmd",
+    "code",
+    "codecs",
+    "codeop",
     "collections",
+    "collections.abc",
+    "colorsys",
+    "compileall",
     "concurrent.futures",
+    "concurrent.futures.process",
+    "concurrent.futures.thread",
     "configparser",
     "contextlib",
     "copy",
+    "copyreg",
     "csv",
+    "ctypes",
     "dataclasses",
     "datetime",
+    "dbm",
     "decimal",
     "difflib",
     "dis",
     "doctest",
+    "email.charset",
+    "email.contentmanager",
+    "email.feedparser",
+    "email.generator",
+    "email.header",
     "email.headerregistry",
+    "email.iterators",
     "email.message",
     "email.parser",
     "email.policy",
@@ -92,6 +111,7 @@ MODULES: tuple[str, ...] = (
     "getopt",
     "gettext",
     "glob",
+    "graphlib",
     "gzip",
     "hashlib",
     "heapq",
@@ -99,15 +119,21 @@ MODULES: tuple[str, ...] = (
     "html",
     "html.parser",
     "http.client",
+    "http.cookiejar",
     "http.cookies",
     "http.server",
     "imaplib",
     "importlib",
+    "importlib.abc",
+    "importlib.machinery",
     "importlib.metadata",
     "importlib.resources",
+    "importlib.util",
     "inspect",
     "ipaddress",
     "json",
+    "keyword",
+    "linecache",
     "locale",
     "logging",
     "logging.config",
@@ -115,6 +141,12 @@ MODULES: tuple[str, ...] = (
     "lzma",
     "mailbox",
     "mimetypes",
+    "modulefinder",
+    "multiprocessing",
+    "multiprocessing.connection",
+    "multiprocessing.managers",
+    "multiprocessing.pool",
+    "multiprocessing.shared_memory",
     "netrc",
     "numbers",
     "operator",
@@ -123,18 +155,25 @@ MODULES: tuple[str, ...] = (
     "pathlib",
     "pdb",
     "pickle",
+    "pickletools",
     "pkgutil",
     "platform",
     "plistlib",
     "poplib",
+    "posixpath",
     "pprint",
     "profile",
     "pstats",
+    "py_compile",
+    "pyclbr",
+    "pydoc",
     "queue",
     "quopri",
     "random",
     "re",
     "reprlib",
+    "rlcompleter",
+    "runpy",
     "sched",
     "secrets",
     "selectors",
@@ -146,18 +185,35 @@ MODULES: tuple[str, ...] = (
     "socketserver",
     "sqlite3",
     "ssl",
+    "stat",
     "statistics",
     "string",
     "struct",
     "subprocess",
+    "symtable",
+    "sysconfig",
+    "tabnanny",
     "tarfile",
     "tempfile",
     "textwrap",
     "threading",
     "timeit",
+    "tkinter",
+    "tkinter.colorchooser",
+    "tkinter.commondialog",
+    "tkinter.dnd",
+    "tkinter.filedialog",
+    "tkinter.font",
+    "tkinter.messagebox",
+    "tkinter.scrolledtext",
+    "tkinter.simpledialog",
+    "tkinter.ttk",
     "tokenize",
+    "tomllib",
     "trace",
     "traceback",
+    "tty",
+    "turtle",
     "types",
     "typing",
     "unittest",
@@ -165,19 +221,34 @@ MODULES: tuple[str, ...] = (
     "urllib.error",
     "urllib.parse",
     "urllib.request",
+    "urllib.robotparser",
     "uuid",
     "warnings",
     "wave",
     "weakref",
     "webbrowser",
+    "wsgiref.handlers",
+    "wsgiref.headers",
+    "wsgiref.simple_server",
+    "wsgiref.util",
+    "wsgiref.validate",
+    "xml.dom.expatbuilder",
     "xml.dom.minidom",
+    "xml.dom.pulldom",
     "xml.etree.ElementTree",
     "xml.sax",
+    "xml.sax.handler",
+    "xml.sax.saxutils",
+    "xml.sax.xmlreader",
     "xmlrpc.client",
     "zipapp",
     "zipfile",
+    "zipimport",
     "zoneinfo",
 )
+
+# Public modules that re-export a C module not named after them.
+IMPLEMENTED_IN: dict[str, str] = {"os": "posix"}
 
 QUERIES: tuple[str, ...] = (
     "how do I parse JSON from a string",
@@ -217,11 +288,11 @@ def clean(doc: str) -> str:
 
 
 def split_long(text: str) -> list[str]:
-    """Split a paragraph longer than MAX_CHUNK_CHARS on lines, then words."""
+    """Split text longer than MAX_CHUNK_CHARS on line breaks, else on spaces."""
+    sep = "\n" if "\n" in text else " "
     pieces: list[str] = []
     current = ""
-    for unit in text.split("\n") if "\n" in text else text.split(" "):
-        sep = "\n" if "\n" in text else " "
+    for unit in text.split(sep):
         candidate = f"{current}{sep}{unit}" if current else unit
         if len(candidate) <= MAX_CHUNK_CHARS:
             current = candidate
@@ -241,8 +312,8 @@ def split_long(text: str) -> list[str]:
 def chunk_text(text: str) -> list[str]:
     """Pack paragraphs greedily into chunks of at most MAX_CHUNK_CHARS.
 
-    A chunk shorter than MIN_CHUNK_CHARS is merged into a neighbour when the
-    result still fits; leftovers shorter than MIN_DOC_CHARS are dropped.
+    Paragraphs longer than that are split first; chunks left shorter than
+    MIN_DOC_CHARS (stray notes that fit nowhere) are dropped.
     """
     paragraphs: list[str] = []
     for para in text.split("\n\n"):
@@ -253,20 +324,12 @@ def chunk_text(text: str) -> list[str]:
             chunks[-1] = f"{chunks[-1]}\n\n{para}"
         else:
             chunks.append(para)
-    merged: list[str] = []
-    for piece in chunks:
-        if merged and (len(piece) < MIN_CHUNK_CHARS or len(merged[-1]) < MIN_CHUNK_CHARS) and (
-            len(merged[-1]) + 2 + len(piece) <= MAX_CHUNK_CHARS
-        ):
-            merged[-1] = f"{merged[-1]}\n\n{piece}"
-        else:
-            merged.append(piece)
-    return [piece for piece in merged if len(piece) >= MIN_DOC_CHARS]
+    return [chunk for chunk in chunks if len(chunk) >= MIN_DOC_CHARS]
 
 
 def import_modules() -> list[ModuleType]:
     """Import MODULES quietly; a module this interpreter lacks is skipped."""
-    modules = []
+    modules: list[ModuleType] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name in MODULES:
@@ -278,9 +341,19 @@ def import_modules() -> list[ModuleType]:
 
 
 def belongs(obj: Any, package: str) -> bool:
-    """True if obj is defined in the package (not imported from elsewhere)."""
+    """True if obj is defined in the package or in the C module that implements
+    it (``_csv`` for ``csv``, ``posix`` for ``os``), not imported from elsewhere."""
     owner = getattr(obj, "__module__", None) or ""
+    if owner == IMPLEMENTED_IN.get(package):
+        return True
+    owner = owner.lstrip("_")
     return owner == package or owner.startswith(f"{package}.")
+
+
+def own_doc(obj: Any) -> str:
+    """The object's own docstring (a class's is not inherited), or ""."""
+    doc = vars(obj).get("__doc__") if inspect.isclass(obj) else getattr(obj, "__doc__", None)
+    return doc if isinstance(doc, str) else ""
 
 
 def documented(modules: list[ModuleType]) -> Iterator[tuple[str, str, str, str]]:
@@ -292,7 +365,7 @@ def documented(modules: list[ModuleType]) -> Iterator[tuple[str, str, str, str]]
     seen: set[int] = set()
     for module in modules:
         top = module.__name__.split(".")[0]
-        yield top, module.__name__, "module", module.__doc__ or ""
+        yield top, module.__name__, "module", own_doc(module)
         for name in sorted(dir(module)):
             obj = getattr(module, name)
             if name.startswith("_") or id(obj) in seen or not belongs(obj, top):
@@ -300,15 +373,15 @@ def documented(modules: list[ModuleType]) -> Iterator[tuple[str, str, str, str]]
             if inspect.isclass(obj):
                 seen.add(id(obj))
                 qualname = f"{module.__name__}.{name}"
-                yield top, qualname, "class", obj.__dict__.get("__doc__") or ""
+                yield top, qualname, "class", own_doc(obj)
                 for attr, member in sorted(vars(obj).items()):
                     func = member.__func__ if isinstance(member, (classmethod, staticmethod)) else member
                     if attr.startswith("_") or not inspect.isroutine(func):
                         continue
-                    yield top, f"{qualname}.{attr}", "method", func.__doc__ or ""
+                    yield top, f"{qualname}.{attr}", "method", own_doc(func)
             elif inspect.isroutine(obj):
                 seen.add(id(obj))
-                yield top, f"{module.__name__}.{name}", "function", obj.__doc__ or ""
+                yield top, f"{module.__name__}.{name}", "function", own_doc(obj)
 
 
 def collect_chunks(modules: list[ModuleType]) -> list[Chunk]:
@@ -316,7 +389,7 @@ def collect_chunks(modules: list[ModuleType]) -> list[Chunk]:
     chunks: list[Chunk] = []
     seen_texts: set[str] = set()
     for top, qualname, kind, raw in documented(modules):
-        text = clean(raw) if isinstance(raw, str) else ""
+        text = clean(raw)
         if len(text) < MIN_DOC_CHARS:
             continue
         pieces = [piece for piece in chunk_text(text) if piece not in seen_texts]
@@ -326,7 +399,9 @@ def collect_chunks(modules: list[ModuleType]) -> list[Chunk]:
 
 
 def select(chunks: list[Chunk], limit: int) -> list[Chunk]:
-    """Pick up to `limit` chunks round-robin over top-level modules, sorted by id.
+    """Pick up to `limit` chunks round-robin over top-level modules.
+
+    The result is sorted by qualified name, then chunk index.
 
     Within a module, first chunks of docstrings come before later ones, so
     every module keeps its most descriptive text.
