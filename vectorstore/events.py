@@ -28,8 +28,11 @@ def emit(kind: str, store: str, level: int = logging.INFO, **detail: Any) -> Eve
 
     event = Event(kind=kind, store=store, detail=detail)
     log.log(level, "%s %s %s", kind, store, detail)
-    try:
-        registry().hook.vectorstore_event(event=event)
-    except Exception:  # a listener must never break the store
-        log.exception("a vectorstore_event hook failed for %s", kind)
+    # Each listener is called on its own: one that raises must neither break the store nor keep the event from the
+    # others (a single pluggy call stops at the first exception).
+    for impl in registry().hook.vectorstore_event.get_hookimpls():
+        try:
+            impl.function(event=event)
+        except Exception:
+            log.exception("a vectorstore_event hook failed for %s (plugin %s)", kind, impl.plugin_name)
     return event
