@@ -22,6 +22,7 @@ import vectorstore
 from vectorstore.errors import CollectionExists, InvalidInput, InvalidRecord, StoreClosed
 from vectorstore.filters import matches, operators, parse_filter
 from vectorstore.integrations.langchain import LangChainVectorStore
+from vectorstore.isolation import IsolatedAdapter
 from vectorstore.models import Metric
 from vectorstore.scores import exact
 
@@ -343,3 +344,37 @@ def test_from_documents_keeps_ids_and_shares_a_given_store(memory: vectorstore.V
     with LangChainVectorStore.from_documents(originals, TableEmbeddings(table), store=memory, collection_name="shared"):
         pass
     assert [r.id for r in memory.get("shared", ["x", "y"])] == ["x", "y"]  # still open: the caller owns it
+
+
+# -- the backends are what the test ids say ---------------------------------------------------------------------
+
+
+def test_backend_is_the_one_named(request: pytest.FixtureRequest, backend_store: vectorstore.VectorStore) -> None:
+    """Guard against a silent fallback: Chroma really runs isolated, Qdrant really is the embedded Edge engine."""
+    backend = request.node.callspec.params["backend_store"]
+    adapter = backend_store.adapter
+    if backend == "chroma-isolated":
+        assert isinstance(adapter, IsolatedAdapter) and adapter.name == "chroma"
+    elif backend == "qdrant-edge":
+        assert adapter.name == "qdrant" and adapter.config.engine == "edge"
+    else:
+        assert adapter.name == "memory"
+
+
+# -- isolation seen through LangChain ---------------------------------------------------------------------------
+
+
+def test_a_chroma_crash_during_a_search_is_survived(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real SIGSEGV in the Chroma worker during a LangChain search: the host lives on, the search is retried once
+    on a fresh worker and answers correctly, and the restart is counted."""
+    pytest.importorskip("vectorstore_chroma", reason="chroma-isolated: pip install -e adapters/chroma")
+    monkeypatch.setenv("VECTORSTORE_ISOLATION_FAULTS", "1")  # test-only fault injection, inherited by the worker
+    table = {"original": unit(1.0), "near duplicate": unit(1.0, 0.05), "other angle": unit(1.0, 0.0, 1.0)}
+    table["query"] = unit(1.0, 0.01)
+    with LangChainVectorStore(TableEmbeddings(table), url=f"chroma://{tmp_path}/c?isolation=process") as docs:
+        docs.add_texts(list(table)[:-1], ids=list(table)[:-1])
+        adapter = docs.store.adapter
+        assert isinstance(adapter, IsolatedAdapter)
+        adapter._inject_fault("segv", "query")
+        assert [d.id for d in docs.similarity_search("query", k=2)] == ["original", "near duplicate"]
+        assert docs.store.stats()["restarts"] == 1

@@ -1,0 +1,1 @@
+"""LangChain integration tests: the standard suite and our additions, on every backend."""
