@@ -171,9 +171,9 @@ class LangChainVectorStore(_LangChainBase):
     def _record_ids(self, ids: Sequence[str | None] | None, count: int) -> list[str]:
         if ids is None:
             ids = [None] * count
-        elif len(ids) != count:
+        elif isinstance(ids, str) or len(ids) != count:
             raise InvalidInput(
-                f"collection {self.collection_name!r}: got {len(ids)} ids for {count} texts; give one id per text"
+                f"collection {self.collection_name!r}: got {len(ids)} ids for {count} texts; give a list with one id per text"
             )
         record_ids = [str(uuid.uuid4()) if record_id is None or record_id == "" else record_id for record_id in ids]
         return validation.ids(record_ids, self.collection_name)
@@ -206,10 +206,10 @@ class LangChainVectorStore(_LangChainBase):
             self._known_metric = info.metric
             self.store.upsert(name, ids, vectors, texts, metadatas)
 
-    def _check_shape(self) -> None:
+    def _check_shape(self) -> Metric:
         """On first contact with an existing collection, learn its metric and refuse one that contradicts ours."""
         if self._known_metric is not None:
-            return
+            return self._known_metric
         info = self.store.get_collection(self.collection_name)
         if self._metric is not None and info.metric != self._metric:
             raise CollectionExists(
@@ -218,6 +218,7 @@ class LangChainVectorStore(_LangChainBase):
                 collection=info.name,
             )
         self._known_metric = info.metric
+        return info.metric
 
     def delete(
         self,
@@ -320,13 +321,10 @@ class LangChainVectorStore(_LangChainBase):
         return partial(relevance, self._collection_metric())
 
     def _collection_metric(self) -> Metric:
-        if self._known_metric is None:
-            try:
-                self._check_shape()
-            except CollectionNotFound:
-                return self._metric or DEFAULT_METRIC  # no collection, no results: any mapping is right
-        assert self._known_metric is not None
-        return self._known_metric
+        try:
+            return self._check_shape()
+        except CollectionNotFound:
+            return self._metric or DEFAULT_METRIC  # no collection, no results: any mapping is right
 
     def max_marginal_relevance_search_by_vector(
         self,
