@@ -346,6 +346,15 @@ def test_from_documents_keeps_ids_and_shares_a_given_store(memory: vectorstore.V
     assert [r.id for r in memory.get("shared", ["x", "y"])] == ["x", "y"]  # still open: the caller owns it
 
 
+async def test_afrom_documents_keeps_ids(memory: vectorstore.VectorStore) -> None:
+    originals = [Document(page_content="a", id="x"), Document(page_content="b")]
+    docs = await LangChainVectorStore.afrom_documents(
+        originals, TableEmbeddings({"a": unit(1.0), "b": unit(0.0, 1.0)}), store=memory, collection_name="async"
+    )
+    assert [d.id for d in await docs.asimilarity_search("a", k=1)] == ["x"]
+    assert originals[1].id is None
+
+
 # -- the backends are what the test ids say ---------------------------------------------------------------------
 
 

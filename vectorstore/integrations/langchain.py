@@ -30,6 +30,7 @@ import numpy as np
 try:
     from langchain_core.documents import Document
     from langchain_core.embeddings import Embeddings
+    from langchain_core.runnables.config import run_in_executor
     from langchain_core.vectorstores import VectorStore as _LangChainBase
     from langchain_core.vectorstores.utils import maximal_marginal_relevance
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
@@ -389,6 +390,18 @@ class LangChainVectorStore(_LangChainBase):
             wrapper.close()
             raise
         return wrapper
+
+    @classmethod
+    def from_documents(cls, documents: list[Document], embedding: Embeddings, **kwargs: Any) -> Self:
+        """Like :meth:`from_texts`, keeping each ``Document.id`` unless ``ids=`` is given (langchain-core 0.3.0's
+        default dropped them)."""
+        ids = kwargs.pop("ids", None) or [document.id for document in documents]
+        texts = [document.page_content for document in documents]
+        return cls.from_texts(texts, embedding, [document.metadata for document in documents], ids=ids, **kwargs)
+
+    @classmethod
+    async def afrom_documents(cls, documents: list[Document], embedding: Embeddings, **kwargs: Any) -> Self:
+        return await run_in_executor(None, partial(cls.from_documents, documents, embedding, **kwargs))
 
 
 __all__ = ["DEFAULT_COLLECTION", "DEFAULT_METRIC", "LangChainVectorStore", "relevance"]
