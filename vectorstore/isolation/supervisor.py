@@ -114,21 +114,21 @@ class Supervisor:
     ) -> tuple[Reply, bool, int]:
         """One call under the lock: returns the reply, whether it was retried, and the worker generation."""
         self._check_usable()
-        if generation is not None and generation != self._generation:
-            raise WorkerCrashed(
-                f"the scan of collection {collection!r} was interrupted: its worker was replaced after another "
-                "call's crash or timeout; start the scan again",
-                op=op,
-                collection=collection,
-            )
         self._check_circuit()
         deaths: list[Death] = []
         while True:
             worker = self._ensure_worker()
+            if generation is not None and generation != self._generation:
+                raise WorkerCrashed(
+                    f"the scan of collection {collection!r} was interrupted: its worker was replaced after another "
+                    "call's crash or timeout; start the scan again",
+                    op=op,
+                    collection=collection,
+                )
             fault = self._take_fault(op) if self._faults else None
             request = Request(op, args, self._take_abandoned_scans(), fault)
             try:
-                return worker.call(request, timeout), bool(deaths), self._generation
+                reply = worker.call(request, timeout)
             except WorkerDied:
                 if self._closed:
                     raise self._closed_during_call(worker, op, collection) from None
@@ -148,6 +148,9 @@ class Supervisor:
             except BaseException:  # e.g. KeyboardInterrupt: the pipe may hold half a message, so drop the worker
                 self._discard(worker, "interrupted")
                 raise
+            if self.circuit.record_success():
+                emit("circuit_close", self.label, pid=worker.pid)
+            return reply, bool(deaths), self._generation
 
     # -- worker lifecycle -----------------------------------------------------------------------------------------
 
