@@ -7,6 +7,7 @@ What Chroma does differently and how it is closed, in one place each:
 - scores: Chroma returns squared L2, ``1 - cos`` and ``1 - dot`` distances, converted by
   :func:`vectorstore.scores.from_distance`; the metric is read back from the collection's configuration;
 - ``delete`` counts: Chroma reports deleted *missing* ids too (#2841), so ids are looked up first;
+- ``delete_collection`` leaks list-valued metadata into later records (chroma#7594), so it empties first;
 - batches: Chroma refuses more than ``get_max_batch_size()`` (5461) records per call; the store chunks writes to
   ``capabilities.max_batch`` and this adapter chunks its own id lists and query rows;
 - errors: :mod:`.errors`; one owner per directory: :mod:`.locking`.
@@ -162,9 +163,22 @@ class ChromaAdapter(Adapter):
         return infos
 
     def delete_collection(self, name: str) -> None:
-        with self._lock:
-            self._handles.pop(name, None)
-        self._call("delete_collection", name, lambda: self._client.delete_collection(name))
+        """Empty the collection record by record, then drop it.
+
+        chroma#7594: ``delete_collection`` leaves list-valued metadata rows behind, keyed by an internal id that the
+        next record written to *any* collection may reuse, which then silently inherits them (in reads and filters).
+        Deleting records cleans those rows, so the collection is emptied first.
+        """
+
+        def empty(handle: _Handle) -> None:
+            for chunk in self._chunks(handle.collection.get(include=[])["ids"]):
+                handle.collection.delete(ids=list(chunk))
+
+        with self._write_lock:
+            self._on(name, "delete_collection", empty, read=False)
+            with self._lock:
+                self._handles.pop(name, None)
+            self._call("delete_collection", name, lambda: self._client.delete_collection(name))
 
     # -- records ------------------------------------------------------------------------------------------------
 
@@ -255,13 +269,19 @@ class ChromaAdapter(Adapter):
             if self._closed:
                 return
             self._closed = True
-            self._handles.clear()
-        self._release()
+        try:
+            if self.config.kind == "memory":  # its database is dropped, which leaks like delete_collection does
+                for info in self.list_collections():
+                    self.delete_collection(info.name)
+        finally:
+            with self._lock:
+                self._handles.clear()
+            self._release()
 
 
 def _metric(collection: ChromaCollection) -> Metric:
     """The metric a collection was created with, read back from its configuration (never assumed)."""
-    configuration: Mapping[str, Any] = collection.configuration or {}  # type: ignore[assignment]
+    configuration: Mapping[str, Any] = collection.configuration_json or {}  # raw: .configuration warns
     space = None
     for index in ("hnsw", "spann"):
         space = space or (configuration.get(index) or {}).get("space")

@@ -17,6 +17,10 @@ numbers in lists
     Chroma keeps int and float lists apart (``[1.0] $contains 1`` is false), so a numeric ``$contains`` tests the
     int and the float form of an integral operand; ``$in``/``$nin`` lists of mixed ints and floats (an error in
     Chroma) are sent as floats, which still match ints.
+fractional numbers against ints
+    Chroma 1.5.9 truncates a fractional operand before comparing it with int values (chroma#7491: ``$eq 2.5``
+    matches 2, ``$gte 2.5`` matches 2, ``$lt -2.5`` misses -3's neighbour -2 ...). :func:`_set` and :func:`_range`
+    rewrite such conditions with integer operands so they are exact both with the bug and after its fix.
 shape
     Chroma wants one key per dict and at least two clauses per ``$and``/``$or``; documents are filtered inside
     ``where`` through the ``#document`` key, so metadata and document conditions can be mixed under ``$or``.
@@ -24,6 +28,7 @@ shape
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from vectorstore.filters import And, Condition, DocumentContains, Node, Not, Or
@@ -70,14 +75,58 @@ def _condition(node: Condition, negated: bool) -> Where:
             "$and" if negated else "$or",
             [{key: {"$not_contains" if negated else "$contains": form}} for form in forms],
         )
+    if negated:
+        op = _OPPOSITE[op]  # type: ignore[assignment]
     if op in ("$in", "$nin"):
-        value = _same_type(value)  # type: ignore[arg-type]
-    if not negated:
+        clause = _set(key, op, _same_type(value))  # type: ignore[arg-type]
+    elif op in ("$eq", "$ne"):
+        clause = _set(key, "$in" if op == "$eq" else "$nin", [value]) if _fractional(value) else {key: {op: value}}
+    else:
+        clause = _range(key, op, value)
+    if negated and op in ("$gt", "$gte", "$lt", "$lte"):  # the complement of a range also holds every non-number
+        return {"$or": [clause, {NUMERIC_KEYS: {"$not_contains": key}}]}
+    return clause
+
+
+def _fractional(value: Any) -> bool:
+    return type(value) is float and not value.is_integer()
+
+
+def _set(key: str, op: str, values: list[Any]) -> Where:
+    """``$in``/``$nin`` (``$eq``/``$ne`` of a fractional number too), exact despite chroma#7491.
+
+    Chroma 1.5.9 truncates a fractional operand before comparing it with *int* values, so ``$in [2.5]`` matches the
+    int 2. The ints that truncation lets in are excluded explicitly (for ``$nin``: added back). The repair stays
+    exact once Chroma compares correctly, since no int can equal a fractional number anyway.
+    """
+    spurious = sorted({math.trunc(v) for v in values if _fractional(v)} - {v for v in values if not _fractional(v)})
+    native = {key: {op: values}}
+    if not spurious:
+        return native
+    if op == "$in":
+        return {"$and": [native, {key: {"$nin": spurious}}]}
+    return {"$or": [native, {key: {"$in": spurious}}]}
+
+
+def _range(key: str, op: str, value: Any) -> Where:
+    """A range, exact despite chroma#7491 (a fractional bound is truncated towards zero for int values).
+
+    For a fractional bound no int equals it, so on ints ``>`` and ``>=`` select the same set, which is Chroma's
+    ``> trunc`` when truncation rounded down (positive bounds) and ``>= trunc`` when it rounded up (negative ones);
+    likewise for ``<``/``<=``. So use the native operator whose int side is right, and fix its float side, which
+    differs from the wanted operator only at values equal to the bound.
+    """
+    if not _fractional(value):
         return {key: {op: value}}
-    opposite = {key: {_OPPOSITE[op]: value}}
-    if op in ("$gt", "$gte", "$lt", "$lte"):
-        return {"$or": [opposite, {NUMERIC_KEYS: {"$not_contains": key}}]}
-    return opposite
+    rounded_down = math.trunc(value) < value
+    upper = op in ("$gt", "$gte")
+    native = ("$gt" if rounded_down else "$gte") if upper else ("$lte" if rounded_down else "$lt")
+    clause = {key: {native: value}}
+    if native == op:
+        return clause
+    if op in ("$gte", "$lte"):  # native is strict: add the floats equal to the bound
+        return {"$or": [clause, _set(key, "$in", [value])]}
+    return {"$and": [clause, _set(key, "$nin", [value])]}  # native is inclusive: drop them
 
 
 def _numeric_forms(value: Any) -> list[Any]:

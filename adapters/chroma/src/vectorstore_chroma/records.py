@@ -52,10 +52,13 @@ def stored_document(document: str | None) -> str:
 
 
 def decode(stored: Mapping[str, Any] | None) -> Metadata:
-    """The user's metadata: reserved fields removed, ``{}`` for none."""
+    """The user's metadata: reserved fields removed, ``{}`` for none, keys sorted.
+
+    Chroma returns keys in an order that changes from call to call; sorting makes reads repeatable.
+    """
     if not stored:
         return {}
-    return {key: value for key, value in stored.items() if not key.startswith(RESERVED_PREFIX)}
+    return {key: stored[key] for key in sorted(stored) if not key.startswith(RESERVED_PREFIX)}
 
 
 def decode_document(document: str | None, stored: Mapping[str, Any] | None) -> str | None:
