@@ -20,7 +20,9 @@ class _Standard(VectorStoreIntegrationTests):
     backend: str
 
     @pytest.fixture
-    def vectorstore(self, open_backend: Callable[[str], vectorstore.VectorStore]) -> Iterator[LangChainVectorStore]:  # type: ignore[override]
+    def vectorstore(  # type: ignore[override]
+        self, open_backend: Callable[[str], vectorstore.VectorStore]
+    ) -> Iterator[LangChainVectorStore]:
         store = LangChainVectorStore(
             self.get_embeddings(), store=open_backend(self.backend), collection_name=f"lc-{uuid.uuid4().hex[:12]}"
         )

@@ -196,7 +196,9 @@ def test_score_threshold_retriever_uses_relevance(wrap: Wrap) -> None:
     table["query"] = unit(1.0)
     docs = wrap(TableEmbeddings(table))
     docs.add_texts([f"v{a}" for a in ANGLES], ids=[f"v{a}" for a in ANGLES])
-    retriever = docs.as_retriever(search_type="similarity_score_threshold", search_kwargs={"score_threshold": 0.7, "k": 5})
+    retriever = docs.as_retriever(
+        search_type="similarity_score_threshold", search_kwargs={"score_threshold": 0.7, "k": 5}
+    )
     assert [d.id for d in retriever.invoke("query")] == ["v0", "v60"]  # relevances 1.0 and 0.75; v90 is 0.5
 
 

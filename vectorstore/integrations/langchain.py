@@ -173,8 +173,9 @@ class LangChainVectorStore(_LangChainBase):
         if ids is None:
             ids = [None] * count
         elif isinstance(ids, str) or len(ids) != count:
+            given = "a str" if isinstance(ids, str) else f"{len(ids)} ids"
             raise InvalidInput(
-                f"collection {self.collection_name!r}: got {len(ids)} ids for {count} texts; give a list with one id per text"
+                f"collection {self.collection_name!r}: got {given} for {count} texts; give a list with one id per text"
             )
         record_ids = [str(uuid.uuid4()) if record_id is None or record_id == "" else record_id for record_id in ids]
         return validation.ids(record_ids, self.collection_name)
@@ -376,7 +377,7 @@ class LangChainVectorStore(_LangChainBase):
         embedding: Embeddings,
         metadatas: list[dict[str, Any]] | None = None,
         *,
-        ids: list[str] | None = None,
+        ids: Sequence[str | None] | None = None,
         **kwargs: Any,
     ) -> Self:
         """A wrapper built with ``kwargs`` (``url=``, ``store=``, ``collection_name=``, ``metric=``), texts added.
