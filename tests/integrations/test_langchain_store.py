@@ -276,6 +276,10 @@ def test_caller_documents_and_metadatas_are_not_mutated(wrap: Wrap) -> None:
     docs.add_texts(["foo", "bar"], metadatas, ids=ids)
     assert metadatas == before
 
+    found = docs.get_by_ids(ids)  # and what comes back is the caller's to change
+    found[0].metadata["tags"].append("changed by the caller")
+    assert docs.get_by_ids(ids)[0].metadata == {"tags": ["x"]}
+
 
 # -- the wrapper's own rules (memory is enough: they do not depend on the backend) ------------------------------
 
