@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -50,7 +51,7 @@ def info(url: Optional[str] = UrlOption) -> None:
                 flags.append(f"max_batch={caps.max_batch}")
             capabilities = " ".join(flags)
         except Exception as exc:  # an adapter whose backend is missing still gets its row
-            capabilities = f"[red]unavailable: {exc}[/]"
+            capabilities = f"[red]unavailable: {escape(str(exc))}[/]"
         table.add_row(
             spec.name, spec.version() or "-", " ".join(f"{s}://" for s in spec.schemes), spec.default_isolation,
             capabilities,
@@ -118,12 +119,13 @@ def count(
 
 
 def print_matches(title: str, matches: list[Match]) -> None:
-    table = Table(title=title, title_justify="left")
+    table = Table(title=escape(title), title_justify="left")
     for column in ("#", "score", "id", "document"):
         table.add_column(column, overflow="fold")
     for rank, match in enumerate(matches, 1):
         document = (match.document or "").replace("\n", " ")
-        table.add_row(str(rank), f"{match.score:.4f}", match.id, document[:100] + ("..." if len(document) > 100 else ""))
+        shown = document[:100] + ("..." if len(document) > 100 else "")
+        table.add_row(str(rank), f"{match.score:.4f}", escape(match.id), escape(shown))
     console.print(table)
 
 
