@@ -99,9 +99,12 @@ def plan_collection(
         target_exists=existing is not None, blockers=blockers,
     )
     repeated: list[str] = []
+    holdable = 0
     for batch in source.scan(name, batch_size=batch_size, include=[]):
         plan.source_count += len(batch)
-        repeated += checkpoint.add_source_ids([record.id for record in batch])
+        valid = [record.id for record in batch if _id_holdable(record.id, plan)]
+        holdable += len(valid)
+        repeated += checkpoint.add_source_ids(valid)
     if repeated:
         plan.blockers.append(f"the source's scan returned {len(repeated)} ids more than once, e.g. {repeated[:5]}")
     plan.stale = checkpoint.stale_count()
@@ -111,12 +114,32 @@ def plan_collection(
         _find_foreign(target, plan, checkpoint, batch_size)
     if read_records:
         _find_unholdable(source, info, plan, batch_size)
-    if check_ids and not plan.blockers and plan.source_count:
-        plan.collisions = find_collisions(
-            target, lambda: checkpoint.source_ids(batch_size), expected=plan.source_count
-        )
+    if check_ids and not plan.blockers and holdable:
+        plan.collisions = find_collisions(target, lambda: checkpoint.source_ids(batch_size), expected=holdable)
         plan.ids_checked = True
     return plan
+
+
+def _add_unholdable(plan: CollectionPlan, problem: Problem) -> None:
+    plan.unholdable_count += 1
+    if len(plan.unholdable) < LISTED:
+        plan.unholdable.append(problem)
+
+
+def _id_problem(record_id: str, collection: str) -> str | None:
+    try:
+        validation.record_id(record_id, collection)
+    except InvalidInput as exc:
+        return str(exc)
+    return None
+
+
+def _id_holdable(record_id: str, plan: CollectionPlan) -> bool:
+    """Ids are checked on every run (it is cheap, and the id probe could not write a bad one anyway)."""
+    problem = _id_problem(record_id, plan.collection)
+    if problem:
+        _add_unholdable(plan, Problem(kind="unholdable", id=record_id[:80], detail=problem))
+    return problem is None
 
 
 def _find_foreign(target: VectorStore, plan: CollectionPlan, checkpoint: Checkpoint, batch_size: int) -> None:
@@ -130,7 +153,6 @@ def _find_foreign(target: VectorStore, plan: CollectionPlan, checkpoint: Checkpo
 
 def _find_unholdable(source: VectorStore, info: CollectionInfo, plan: CollectionPlan, batch_size: int) -> None:
     for batch in source.scan(plan.collection, batch_size=batch_size, include=ALL_FIELDS):
-        for problem in unholdable(batch, info):
-            plan.unholdable_count += 1
-            if len(plan.unholdable) < LISTED:
-                plan.unholdable.append(problem)
+        reported = [record for record in batch if _id_problem(record.id, info.name) is None]  # ids: see above
+        for problem in unholdable(reported, info):
+            _add_unholdable(plan, problem)
