@@ -79,7 +79,9 @@ def ingest(
                                      "or columns {ids, embeddings, documents, metadatas}."),
     url: Optional[str] = UrlOption,
     collection: str = CollectionOption,
-    metric: str = typer.Option("cosine", help="Metric when the collection is created: cosine, dot or l2."),
+    metric: Optional[str] = typer.Option(
+        None, help="Metric when the collection is created: cosine (default), dot or l2."
+    ),
     batch_size: int = typer.Option(1000, help="Records per upsert call."),
 ) -> None:
     """Load records into a collection. The whole file is validated first: a bad record writes nothing."""
@@ -90,12 +92,13 @@ def ingest(
     with open_store(url) as store:
         name = validation.collection_name(collection)
         try:
-            dimension = store.get_collection(name).dimension
+            dimension, create = store.get_collection(name).dimension, False
         except CollectionNotFound:
-            dimension = len(columns.vectors[0])
-            validation.metric(metric)
+            dimension, create = len(columns.vectors[0]), True
+            validation.metric(metric or "cosine")
         batch = validation.batch(name, dimension, columns.ids, columns.vectors, columns.documents, columns.metadatas)
-        store.create_collection(name, dimension, metric, exist_ok=True)  # type: ignore[arg-type]
+        if create or metric is not None:  # an explicit --metric must agree with an existing collection
+            store.create_collection(name, dimension, metric or "cosine", exist_ok=True)  # type: ignore[arg-type]
         with Progress(
             TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.speed} rec/s"),
             TimeRemainingColumn(), console=console, transient=True,
