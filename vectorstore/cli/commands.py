@@ -14,11 +14,11 @@ from rich.table import Table
 from .. import open as open_store
 from .. import validation
 from ..config import resolve
-from ..errors import CollectionNotFound, InvalidInput
+from ..errors import CollectionNotFound, InvalidInput, InvalidRecord
 from ..models import Match
 from ..registry import registry
 from .app import URL_HELP, command, console, fail
-from .files import read_queries, read_records
+from .files import Columns, read_queries, read_records
 
 DEFAULT_COLLECTION = "rag_documents"
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -73,6 +73,17 @@ def collections(url: Optional[str] = UrlOption) -> None:
         console.print(table)
 
 
+def _new_dimension(columns: Columns) -> int:
+    """The dimension of a collection that an ingest creates: the length of its first record's vector."""
+    first = columns.vectors[0]
+    if type(first) is not list or not first:
+        raise InvalidRecord(
+            f"record {columns.ids[0]!r}: embedding must be a non-empty list of numbers, got {validation.describe(first)}",
+            record_id=columns.ids[0],
+        )
+    return len(first)
+
+
 @command()
 def ingest(
     file: Path = typer.Argument(..., help="JSON or JSONL (optionally .gz): rows {id, embedding, document, metadata} "
@@ -94,7 +105,7 @@ def ingest(
         try:
             dimension, create = store.get_collection(name).dimension, False
         except CollectionNotFound:
-            dimension, create = len(columns.vectors[0]), True
+            dimension, create = _new_dimension(columns), True
             validation.metric(metric or "cosine")
         batch = validation.batch(name, dimension, columns.ids, columns.vectors, columns.documents, columns.metadatas)
         if create or metric is not None:  # an explicit --metric must agree with an existing collection
