@@ -46,6 +46,9 @@ def _columns(data: dict[str, Any], where: str) -> Columns:
     unknown = set(data) - set(COLUMN_KEYS)
     if unknown or "ids" not in data or "embeddings" not in data:
         raise InvalidInput(f"{where}: the column form needs 'ids' and 'embeddings' (and optional documents, metadatas)")
+    for key in COLUMN_KEYS:  # a str would otherwise be read character by character
+        if data.get(key) is not None and not isinstance(data[key], list):
+            raise InvalidInput(f"{where}: '{key}' must be a list, got {type(data[key]).__name__}")
     n = len(data["ids"])
     documents = data.get("documents") or [None] * n
     metadatas = data.get("metadatas") or [None] * n
