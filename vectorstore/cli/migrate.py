@@ -23,6 +23,7 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
+from rich.markup import escape
 from rich.text import Text
 
 from ..migration import DEFAULT_CHECKPOINT_DIRECTORY, CollectionReport, Observer, Report
@@ -110,7 +111,7 @@ def _number(value: float | None, digits: int = 3) -> str:
 
 def print_collection(item: CollectionReport) -> None:
     """A few lines per collection: what was planned, copied, verified and how the trial went."""
-    name = f"[bold]{item.collection}[/]"
+    name = f"[bold]{escape(item.collection)}[/]"
     plan = item.plan
     if plan is not None:
         state = "[green]ok[/]" if plan.ok else "[red]cannot copy[/]"
@@ -119,16 +120,16 @@ def print_collection(item: CollectionReport) -> None:
             f"{plan.to_copy:,} to copy, {plan.already_done:,} already copied, {plan.stale:,} stale"
         )
         for line in plan.blockers:
-            console.print(f"  [red]{line}[/]")
+            console.print(f"  [red]{escape(line)}[/]")
         for group in plan.collisions:
-            console.print(f"  [red]the target stores these ids as one record:[/] {', '.join(group)}")
+            console.print(f"  [red]the target stores these ids as one record:[/] {escape(', '.join(group))}")
         if plan.foreign_count:
             console.print(
                 f"  [red]the target collection holds {plan.foreign_count:,} records this migration did not write "
-                f"(e.g. {', '.join(plan.foreign_ids[:5])}); delete them or the collection[/]"
+                f"(e.g. {escape(', '.join(plan.foreign_ids[:5]))}); delete them or the collection[/]"
             )
         for problem in plan.unholdable:
-            console.print(f"  [red]cannot hold {problem.id!r}:[/] {problem.detail}")
+            console.print(f"  [red]cannot hold {escape(repr(problem.id))}:[/] {escape(problem.detail)}")
         if plan.unholdable_count > len(plan.unholdable):
             console.print(f"  [red]and {plan.unholdable_count - len(plan.unholdable):,} more[/]")
     if item.copy_result is not None:
@@ -145,13 +146,13 @@ def print_collection(item: CollectionReport) -> None:
             f"{v.missing_in_target:,} missing, {v.extra_in_target:,} extra, {v.sampled:,} compared field by field"
         )
         for problem in v.differences:
-            console.print(f"  [red]{problem.kind}[/] {problem.id or ''}: {problem.detail}", highlight=False)
+            console.print(f"  [red]{problem.kind}[/] {escape(problem.id or '')}: {escape(problem.detail)}", highlight=False)
     if item.trial is not None:
         t = item.trial
         for s in t.slices:
-            label = "unfiltered" if s.where is None else f"where {json.dumps(s.where)}"
+            label = escape("unfiltered" if s.where is None else f"where {json.dumps(s.where)}")
             if s.error:
-                console.print(f"{name}: trial {label}: [red]{s.error}[/]")
+                console.print(f"{name}: trial {label}: [red]{escape(s.error)}[/]")
                 continue
             lat_s, lat_t = s.latency_source, s.latency_target
             console.print(
@@ -165,18 +166,18 @@ def print_collection(item: CollectionReport) -> None:
                 highlight=False,
             )
         for flag in t.flags:
-            console.print(f"  [yellow]flag:[/] {flag}")
+            console.print(f"  [yellow]flag:[/] {escape(flag)}")
     if item.error:
-        console.print(f"{name}: [red]{item.error}[/]", highlight=False)
+        console.print(f"{name}: [red]{escape(item.error)}[/]", highlight=False)
     if item.checkpoint:
-        console.print(f"{name}: checkpoint kept at {item.checkpoint} (continue with --resume)")
+        console.print(f"{name}: checkpoint kept at {escape(item.checkpoint)} (continue with --resume)")
 
 
 def finish(report: Report, directory: Optional[Path]) -> None:
     """Write the report if asked, then exit 1 unless everything passed."""
     if directory is not None:
         json_path, html_path = write_report(report, directory)
-        console.print(f"report: {html_path} (and {json_path.name})")
+        console.print(f"report: {escape(str(html_path))} (and {escape(json_path.name)})")
     if not report.ok:
         raise typer.Exit(1)
 
@@ -269,7 +270,7 @@ def demo_migration(
 ) -> None:
     """The main job: ingest the sample into Chroma (isolated), migrate it to embedded Qdrant, verify, trial, report."""
     with _progress() as progress:
-        result, html = run_demo(directory, observer=_Bar(progress), say=console.print)
-    console.print(f"\nreport: [bold]{html}[/] (open it in a browser; report.json beside it)")
+        result, html = run_demo(directory, observer=_Bar(progress), say=lambda text: console.print(escape(text)))
+    console.print(f"\nreport: [bold]{escape(str(html))}[/] (open it in a browser; report.json beside it)")
     if not result.ok:
         raise typer.Exit(1)

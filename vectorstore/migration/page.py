@@ -125,7 +125,7 @@ def _summary(report: Report) -> str:
             _num(check.target_count if check else None),
             _num(copied.copied if copied else None),
             _num(copied.records_per_second if copied else None, 0),
-            (_status(check.ok) + f" ({check.difference_count} differences, {check.sampled} sampled)") if check else "–",
+            (_status(check.ok) + f" ({check.difference_count:,} differences, {check.sampled:,} sampled)") if check else "–",
             _num(first.overlap_mean if first else None),
             _num(first.overlap_min if first else None),
             _num(first.latency_source.p50 if first and first.latency_source else None, 2),
