@@ -97,9 +97,11 @@ def match_problems(
         problems.append(f"{len(found)} matches, expected {len(best)}")
     if len(set(ids)) != len(ids):
         problems.append(f"duplicate ids in {ids}")
+    strangers = [match.id for match in found if match.id not in truth]
+    if strangers:
+        problems.append(f"{len(strangers)} returned ids are not stored records matching the filter: {strangers[:10]}")
     for rank, match in enumerate(found):
         if match.id not in truth:
-            problems.append(f"rank {rank}: {match.id!r} is not a stored record matching the filter")
             continue
         want = float(truth[match.id])
         if abs(match.score - want) > SCORE_TOLERANCE:

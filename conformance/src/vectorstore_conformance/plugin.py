@@ -25,11 +25,12 @@ class RunState:
     groups: dict[str, str] = field(default_factory=dict)
     #: capability name -> nodeids skipped because the store lacks it.
     unsupported: dict[str, list[str]] = field(default_factory=dict)
-    #: adapter name -> the capabilities its store declared.
-    capabilities: dict[str, Capabilities] = field(default_factory=dict)
+    #: (adapter name, capabilities) of every distinct store configuration seen.
+    stores: list[tuple[str, Capabilities]] = field(default_factory=list)
 
     def record_store(self, adapter: str, capabilities: Capabilities) -> None:
-        self.capabilities.setdefault(adapter, capabilities)
+        if (adapter, capabilities) not in self.stores:
+            self.stores.append((adapter, capabilities))
 
     def record_skip(self, nodeid: str, unmet: list[str]) -> None:
         for name in unmet:
@@ -65,25 +66,23 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     if not state.groups:
         return
     skipped = [report for report in terminalreporter.stats.get("skipped", []) if report.nodeid in state.groups]
-    unsupported_names = sorted({name for caps in state.capabilities.values() for name in Requirements(caps).unsupported()})
-    if not skipped and not unsupported_names:
+    unsupported = [(adapter, Requirements(caps).unsupported()) for adapter, caps in state.stores]
+    if not skipped and not any(names for _, names in unsupported):
         return
     write = terminalreporter.write_line
     terminalreporter.section("vectorstore conformance: unsupported capabilities and skipped tests")
-    for adapter, caps in sorted(state.capabilities.items()):
-        names = Requirements(caps).unsupported()
-        write(f"{adapter}: {len(names)} unsupported capabilities" + (":" if names else ""))
-        for name in names:
-            tests = state.unsupported.get(name, [])
-            write(f"  {name}: {Requirements.describe(name)} ({len(tests)} tests skipped)")
-            for nodeid in tests:
-                write(f"      {nodeid}")
+    for adapter, names in unsupported:
+        write(f"{adapter}: unsupported: {', '.join(names) or 'nothing'}")
+    for name, nodeids in sorted(state.unsupported.items()):
+        write(f"{name} ({Requirements.describe(name)}): {len(nodeids)} skipped")
+        for nodeid in nodeids:
+            write(f"    {nodeid}")
     gated = {nodeid for nodeids in state.unsupported.values() for nodeid in nodeids}
     others = [report for report in skipped if report.nodeid not in gated]
     if others:
-        write(f"skipped for other reasons ({len(others)}):")
+        write(f"skipped for other reasons: {len(others)}")
         for report in others:
-            write(f"  {report.nodeid}: {skip_message(report)}")
+            write(f"    {report.nodeid}: {skip_message(report)}")
 
 
 def skip_message(report: pytest.TestReport) -> str:

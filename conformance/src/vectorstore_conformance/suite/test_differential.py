@@ -2,7 +2,7 @@
 
 Filters are drawn only from the operators the adapter supports (the filter group checks that the others are
 rejected). Runs are derandomized, so every CI run and every backend sees the same examples; raise
-``VECTORSTORE_CONFORMANCE_EXAMPLES`` for a longer hunt.
+``VECTORSTORE_CONFORMANCE_EXAMPLES`` for a longer hunt, set ``VECTORSTORE_CONFORMANCE_SHRINK=1`` to shrink failures.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from vectorstore.models import Metadata
@@ -23,6 +23,9 @@ from ..fixtures import StoreFixtures
 from ..reference import Reference
 
 EXAMPLES = int(os.environ.get("VECTORSTORE_CONFORMANCE_EXAMPLES", "25"))
+#: Shrinking a failure re-runs the example hundreds of times (minutes on a slow backend); the problem list of the
+#: first failing example already names each filter and id, so shrink only on request.
+SHRINK = os.environ.get("VECTORSTORE_CONFORMANCE_SHRINK", "") not in ("", "0")
 DIM = 4
 ALL_FIELDS = ("vector", "document", "metadata")
 KEYS = ("a", "b", "c", "tags")
@@ -33,13 +36,22 @@ SETTINGS = settings(
     deadline=None,
     derandomize=True,
     database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+    phases=tuple(Phase) if SHRINK else tuple(p for p in Phase if p is not Phase.shrink),
+    # One store per test (not per example): each example works in its own collection. The suite's test methods
+    # run from many adapter classes in one process (differing executors); examples are derandomized, not replayed.
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.differing_executors,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
 )
 
-numbers = st.one_of(st.integers(-3, 3), st.sampled_from([0.5, 1.0, -2.5, 2.0, 0.0]))
-scalars = st.one_of(numbers, st.booleans(), st.sampled_from(["x", "y", "", "X"]))
+# Small pools, so that records collide on values and on cross-type look-alikes (1, 1.0, True, "1").
+numbers = st.one_of(st.integers(-1, 2), st.sampled_from([0.5, 1.0, -1.5, 0.0]))
+scalars = st.one_of(numbers, st.booleans(), st.sampled_from(["x", "y", "", "1"]))
 lists = st.one_of(
-    st.lists(st.integers(-3, 3), min_size=1, max_size=3),
+    st.lists(st.integers(-1, 2), min_size=1, max_size=3),
     st.lists(st.sampled_from(["x", "y", "z"]), min_size=1, max_size=3),
     st.lists(st.booleans(), min_size=1, max_size=2),
     st.lists(st.sampled_from([0.5, 1.0, 2.0]), min_size=1, max_size=2),

@@ -30,8 +30,13 @@ class GuardTests(StoreFixtures):
                 deleted.append(name)
             elif current is not original and not _has_xfail_reason(current):
                 overridden.append(name)
-        assert not deleted, f"conformance tests deleted in {cls.__name__}: {deleted}"
-        assert not overridden, (
-            f"conformance tests overridden in {cls.__name__} without @pytest.mark.xfail(reason='...'): {overridden}; "
-            "an unsupported capability belongs in the adapter's Capabilities, a known failure in an xfail reason"
-        )
+        problems = []
+        if deleted:
+            problems.append(f"conformance tests deleted in {cls.__name__}: {deleted}")
+        if overridden:
+            problems.append(
+                f"conformance tests overridden in {cls.__name__} without @pytest.mark.xfail(reason='...'): "
+                f"{overridden}; an unsupported capability belongs in the adapter's Capabilities, "
+                "a known failure in an xfail reason"
+            )
+        assert not problems, "\n".join(problems)

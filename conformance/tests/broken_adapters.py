@@ -1,0 +1,189 @@
+"""Adapters with one deliberate bug each (``broken+<bug>://``), to prove that the suite's tests can fail.
+
+Each bug copies a real backend behaviour from ``notes/backends.md`` or a classic adapter mistake; the test in
+``test_suite_catches_bugs.py`` names the suite tests that must fail for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from vectorstore import AdapterSpec, hookimpl
+from vectorstore.adapters.memory import MemoryAdapter
+from vectorstore.batch import RecordBatch
+from vectorstore.filters import Condition, Node, Not, matches
+from vectorstore.filters.tree import And, Or
+from vectorstore.models import FILTER_OPERATORS, Capabilities, Match, Record
+
+
+class BrokenConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    variant: str
+
+
+class MergesMetadata(MemoryAdapter):
+    """Chroma's upsert: metadata merged, document kept when none is given."""
+
+    def upsert(self, name: str, batch: RecordBatch) -> None:
+        with self._lock:
+            rows = self._get(name).rows
+            merged = [{**rows[i][2], **m} if i in rows else m for i, m in zip(batch.ids, batch.metadatas)]
+            documents = [d if d is not None or i not in rows else rows[i][1] for i, d in zip(batch.ids, batch.documents)]
+            super().upsert(name, RecordBatch(batch.ids, batch.vectors, documents, merged))
+
+
+class OvercountsDeletes(MemoryAdapter):
+    """Reports every requested id as deleted, present or not."""
+
+    def delete(self, name: str, ids: list[str] | None, where: Node | None) -> int:
+        deleted = super().delete(name, ids, where)
+        return deleted if ids is None else len(ids)
+
+
+class SquaredL2(MemoryAdapter):
+    """Chroma's l2 distance is squared; an adapter that forgets to take the root."""
+
+    def query(self, name: str, vectors: np.ndarray, k: int, where: Node | None, include: frozenset[str]) -> list[list[Match]]:
+        results = super().query(name, vectors, k, where, include)
+        if self._get(name).info.metric == "l2":
+            for row in results:
+                for match in row:
+                    match.distance = match.distance**2
+                    match.score = -match.distance
+        return results
+
+
+def _translate(node: Node | None, bug: str) -> Node | None:
+    """Rewrite a filter tree the way a buggy native translation would evaluate it."""
+    if isinstance(node, (And, Or)):
+        return type(node)(tuple(_translate(child, bug) for child in node.children))  # type: ignore[arg-type]
+    if isinstance(node, Not):
+        return Not(_translate(node.child, bug))  # type: ignore[arg-type]
+    if isinstance(node, Condition) and bug == "ne-excludes-missing" and node.op == "$ne":
+        return And((Condition(node.key, "$exists", True), node))
+    if isinstance(node, Condition) and bug == "bool-is-int" and node.op == "$eq" and type(node.value) is bool:
+        return Or((node, Condition(node.key, "$eq", int(node.value))))
+    return node
+
+
+class Filters(MemoryAdapter):
+    """Qdrant's MatchExcept (``$ne`` drops records without the field) or qdrant-edge's bool-as-int matching."""
+
+    def __init__(self, bug: str) -> None:
+        super().__init__()
+        self.bug = bug
+
+    def count(self, name: str, where: Node | None) -> int:
+        return super().count(name, _translate(where, self.bug))
+
+    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[list[Record]]:
+        return super().scan(name, _translate(where, self.bug), batch_size, include)
+
+    def query(self, name: str, vectors: np.ndarray, k: int, where: Node | None, include: frozenset[str]) -> list[list[Match]]:
+        return super().query(name, vectors, k, _translate(where, self.bug), include)
+
+    def delete(self, name: str, ids: list[str] | None, where: Node | None) -> int:
+        return super().delete(name, ids, _translate(where, self.bug))
+
+
+class IntsBecomeFloats(MemoryAdapter):
+    """A backend storing every number as a double (2**63 came back as a float from Chroma)."""
+
+    def get(self, name: str, ids: list[str], include: frozenset[str]) -> list[Record]:
+        records = super().get(name, ids, include)
+        for record in records:
+            if record.metadata:
+                record.metadata = {k: float(v) if type(v) is int else v for k, v in record.metadata.items()}
+        return records
+
+
+class NormalisedVectors(MemoryAdapter):
+    """Qdrant's cosine collections return unit vectors unless the adapter restores the norm."""
+
+    def get(self, name: str, ids: list[str], include: frozenset[str]) -> list[Record]:
+        records = super().get(name, ids, include)
+        if self._get(name).info.metric == "cosine":
+            for record in records:
+                if record.vector is not None:
+                    vector = np.asarray(record.vector)
+                    record.vector = (vector / (np.linalg.norm(vector) or 1.0)).tolist()
+        return records
+
+
+class ScanRepeats(MemoryAdapter):
+    """Offset paging that repeats the last record of each page."""
+
+    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[list[Record]]:
+        previous: list[Record] = []
+        for batch in super().scan(name, where, batch_size, include):
+            yield (previous[-1:] + batch)[:batch_size] if previous else batch
+            previous = batch
+
+
+class TruncatesBatches(MemoryAdapter):
+    """A backend with a batch limit whose adapter drops the excess instead of declaring ``max_batch``."""
+
+    def upsert(self, name: str, batch: RecordBatch) -> None:
+        super().upsert(name, batch.slice(0, 5461))
+
+
+class EmptyDocumentIsNone(MemoryAdapter):
+    """An adapter that stores ``""`` as "no document"."""
+
+    def upsert(self, name: str, batch: RecordBatch) -> None:
+        super().upsert(name, RecordBatch(batch.ids, batch.vectors, [d or None for d in batch.documents], batch.metadatas))
+
+
+class NoNot(MemoryAdapter):
+    """An honest adapter without ``$not``: the suite must skip and report, never pass it silently."""
+
+    capabilities = Capabilities(filter_operators=FILTER_OPERATORS - {"$not"})
+
+
+class FilterIgnoredInQuery(MemoryAdapter):
+    """Post-filtering top-k: query k, then drop the records the filter rejects (fewer results than k)."""
+
+    def query(self, name: str, vectors: np.ndarray, k: int, where: Node | None, include: frozenset[str]) -> list[list[Match]]:
+        everything = super().query(name, vectors, k, None, frozenset(include | {"metadata", "document"}))
+        rows = self._get(name).rows
+        return [[m for m in row if matches(where, rows[m.id][2], rows[m.id][1])] for row in everything]
+
+
+VARIANTS: dict[str, Any] = {
+    "merge": MergesMetadata,
+    "overcounts-deletes": OvercountsDeletes,
+    "squared-l2": SquaredL2,
+    "ne-excludes-missing": lambda: Filters("ne-excludes-missing"),
+    "bool-is-int": lambda: Filters("bool-is-int"),
+    "ints-become-floats": IntsBecomeFloats,
+    "normalised": NormalisedVectors,
+    "scan-repeats": ScanRepeats,
+    "truncates": TruncatesBatches,
+    "empty-document": EmptyDocumentIsNone,
+    "no-not": NoNot,
+    "post-filter": FilterIgnoredInQuery,
+}
+
+
+def make(config: BrokenConfig) -> MemoryAdapter:
+    adapter: MemoryAdapter = VARIANTS[config.variant]()
+    adapter.name = f"broken+{config.variant}"  # type: ignore[misc]
+    return adapter
+
+
+@hookimpl
+def vectorstore_adapters() -> list[AdapterSpec]:
+    return [
+        AdapterSpec(
+            name="broken",
+            schemes=tuple(f"broken+{variant}" for variant in VARIANTS),
+            adapter="broken_adapters:make",
+            config="broken_adapters:BrokenConfig",
+            description="test doubles with one deliberate bug each",
+        )
+    ]
