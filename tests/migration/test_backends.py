@@ -247,3 +247,23 @@ def test_memory_to_each(scheme: str, n: int, memory_source: vectorstore.VectorSt
             assert all(s.overlap_mean == 1.0 for s in trial.slices)
         else:
             assert all(s.overlap_mean is not None for s in trial.slices)
+
+
+def test_demo_migration_on_part_of_the_sample(tmp_path: Path) -> None:
+    """The README's main job, on the first 300 rows of the bundled sample (the full one runs in the README)."""
+    import gzip
+
+    from vectorstore.migration.demo import SAMPLE, run_demo
+
+    part = tmp_path / "part.jsonl.gz"
+    with gzip.open(SAMPLE, "rt", encoding="utf-8") as full, gzip.open(part, "wt", encoding="utf-8") as out:
+        for _, line in zip(range(300), full):
+            out.write(line)
+    lines: list[str] = []
+    report, html = run_demo(tmp_path / "demo", sample=part, say=lines.append, trial_queries=20)
+    assert report.ok, report.to_json()
+    item = report.collections[0]
+    assert item.verify is not None and item.verify.source_count == item.verify.target_count == 300
+    assert item.trial is not None and item.trial.slices[1].where == {"has_example": True}
+    assert html.exists() and "PASSED" in html.read_text()
+    assert lines[0].startswith("ingested 300 records")

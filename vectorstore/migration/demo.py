@@ -48,6 +48,7 @@ def run_demo(
     sample: Path = SAMPLE,
     observer: Observer | None = None,
     say: Callable[[str], None] = print,
+    trial_queries: int = 100,
 ) -> tuple[Report, Path]:
     """Run the whole story; returns the migration report and the path of its HTML page."""
     source, target = stores(directory)
@@ -57,7 +58,7 @@ def run_demo(
     say(f"migrating {COLLECTION!r} from {source} to {target}")
     report = migrate(
         source, target, [COLLECTION], checkpoint_dir=directory / "checkpoints", wheres=WHERES, observer=observer,
-        restart=True,
+        restart=True, trial_queries=trial_queries,
     )
     _, html = write_report(report, directory / "report")
     return report, html
