@@ -123,7 +123,9 @@ class Registry:
         if base in KNOWN_ADAPTERS:
             raise AdapterNotFound(f"{scheme}:// needs the {base} adapter, which is not installed: {KNOWN_ADAPTERS[base]}")
         known = ", ".join(f"{s}://" for spec in self.adapters().values() for s in spec.schemes)
-        raise AdapterNotFound(f"unknown URL scheme {scheme!r}; installed adapters answer {known}")
+        missing = [f"{name}: {hint}" for name, hint in KNOWN_ADAPTERS.items() if name not in self.adapters()]
+        more = f"; other adapters: {'; '.join(missing)}" if missing else ""
+        raise AdapterNotFound(f"unknown URL scheme {scheme!r}; installed adapters answer {known}{more}")
 
 
 _registry: Registry | None = None
