@@ -100,7 +100,9 @@ def test_malformed_urls(probe: Registry, url: str, fragment: str) -> None:
 def test_unknown_scheme_lists_installed_ones(probe: Registry) -> None:
     with pytest.raises(AdapterNotFound) as caught:
         vectorstore.open("nosuch://x")
-    assert "'nosuch'" in str(caught.value) and "memory://" in str(caught.value) and "probe://" in str(caught.value)
+    message = str(caught.value)
+    assert "'nosuch'" in message and "memory://" in message and "probe://" in message
+    assert "pip install vectorstore-chroma" in message and "pip install vectorstore-qdrant" in message
 
 
 @pytest.mark.parametrize(
