@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import vectorstore
-from vectorstore.config import resolve
+from vectorstore.config import redact, resolve
 from vectorstore.errors import AdapterNotFound, ConfigurationError
 from vectorstore.registry import Registry
 
@@ -291,3 +291,9 @@ def test_secret_not_echoed_by_configuration_errors(probe: Registry) -> None:
         with pytest.raises(ConfigurationError) as caught:
             vectorstore.open(url)
         assert SECRET not in str(caught.value)
+
+
+def test_redact() -> None:
+    assert redact(f"qdrant+http://bob:{SECRET}@host:1/p?api_key={SECRET}&x=1") == (
+        "qdrant+http://bob:***@host:1/p?api_key=***&x=1"
+    )
