@@ -75,7 +75,9 @@ def include(value: Iterable[str] | None) -> frozenset[str]:
     try:
         fields = frozenset(value)
     except TypeError:  # not iterable, or holds unhashable items
-        raise InvalidInput(f"include must be a list of field names from {sorted(INCLUDE_FIELDS)}, got {describe(value)}") from None
+        raise InvalidInput(
+            f"include must be a list of field names from {sorted(INCLUDE_FIELDS)}, got {describe(value)}"
+        ) from None
     unknown = fields - INCLUDE_FIELDS
     if unknown:
         raise InvalidInput(f"unknown include field(s) {sorted(unknown)}: use any of {sorted(INCLUDE_FIELDS)}")

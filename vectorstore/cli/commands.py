@@ -78,7 +78,8 @@ def _new_dimension(columns: Columns) -> int:
     first = columns.vectors[0]
     if type(first) is not list or not first:
         raise InvalidRecord(
-            f"record {columns.ids[0]!r}: embedding must be a non-empty list of numbers, got {validation.describe(first)}",
+            f"record {columns.ids[0]!r}: embedding must be a non-empty list of numbers, "
+            f"got {validation.describe(first)}",
             record_id=columns.ids[0],
         )
     return len(first)
