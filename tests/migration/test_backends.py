@@ -31,6 +31,7 @@ from .conftest import Corpus, assert_holds, make_corpus, needs_chroma, needs_qdr
 pytestmark = [needs_chroma, needs_qdrant]
 
 N = 2000
+SMALL = 250  # for qdrant-client's local mode, which is pure Python and slow to write
 DIM = 24
 CLI = [str(Path(sys.executable).with_name("vectorstore"))]
 
@@ -51,7 +52,12 @@ def chroma(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus) -> str:
     url = f"chroma://{tmp_path_factory.mktemp('chroma')}"
     with vectorstore.open(url) as store:
         corpus.load(store, "docs", "cosine")
+        small(corpus).load(store, "small", "l2")
     return url
+
+
+def small(corpus: Corpus, n: int = SMALL) -> Corpus:
+    return Corpus(corpus.ids[:n], corpus.vectors[:n], corpus.documents[:n], corpus.metadatas[:n])
 
 
 def report_of(directory: Path) -> dict:
@@ -104,6 +110,21 @@ def test_cli_trial_on_an_approximate_pair_is_honest(
     overlaps = [len(set(a) & set(b)) / 10 for a, b in zip(ours, theirs)]
     assert reported["overlap_mean"] == pytest.approx(float(np.mean(overlaps)), abs=1e-6)
     assert reported["overlap_min"] == pytest.approx(min(overlaps))
+
+
+def test_chroma_to_qdrant_local_mode(chroma: str, corpus: Corpus, tmp_path: Path) -> None:
+    with vectorstore.open(f"qdrant+local://{tmp_path / 'local'}") as target:
+        report = migrate(chroma, target, ["small"], checkpoint_dir=tmp_path / "ck", trial_queries=20,
+                         wheres=[{"s": "cat-2"}])
+        assert report.ok, report.to_json()
+        assert_holds(target, "small", small(corpus))
+        assert target.get_collection("small").metric == "l2"
+        queries = np.random.default_rng(9).normal(size=(10, DIM)).astype(np.float32)
+        exact = [[m.id for m in hits] for hits in target.query("small", queries, 10)]
+        assert exact == small(corpus).truth("l2", queries, 10), "local mode is brute force: exact"
+    item = report.collections[0]
+    assert item.verify is not None and item.verify.sampled == SMALL
+    assert item.trial is not None and all(s.overlap_mean is not None and s.error is None for s in item.trial.slices)
 
 
 def _done(checkpoints: Path) -> int:
@@ -226,7 +247,7 @@ def memory_source(corpus: Corpus) -> Iterator[vectorstore.VectorStore]:
         yield store
 
 
-@pytest.mark.parametrize("scheme, n", [("qdrant", N), ("qdrant+local", 200), ("chroma", 600)])
+@pytest.mark.parametrize("scheme, n", [("qdrant", N), ("qdrant+local", SMALL), ("chroma", 600)])
 def test_memory_to_each(scheme: str, n: int, memory_source: vectorstore.VectorStore, corpus: Corpus,
                         tmp_path: Path) -> None:
     """memory -> each persistent backend in one process; exact targets must agree with numpy."""

@@ -35,7 +35,7 @@ class CollectionPlan(_Model):
     target_count: int = 0
     #: Records the run would write (all of them unless a checkpoint says some are done).
     to_copy: int = 0
-    #: Records a checkpoint lists as already copied with the same content.
+    #: Source records a checkpoint lists as copied (the copy still re-checks each one's content).
     already_done: int = 0
     #: Ids a checkpoint lists as copied that the source no longer has; the run deletes them from the target.
     stale: int = 0

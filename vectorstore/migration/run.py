@@ -9,7 +9,7 @@ report's ``ok`` says whether everything passed.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, Literal
@@ -78,7 +78,7 @@ def _report(command: Literal["migrate", "verify", "trial"], source: VectorStore,
     )
 
 
-def _each(report: Report, names: list[str], observer: Observer, run: Any) -> Report:
+def _each(report: Report, names: list[str], observer: Observer, run: Callable[[CollectionReport], None]) -> Report:
     """Run ``run(item)`` per collection, recording an error instead of stopping the others."""
     started = time.perf_counter()
     for name in names:
