@@ -112,9 +112,11 @@ def test_missing_source_collection_names_the_existing_ones(pair: tuple[VectorSto
     assert target.list_collections() == []
 
 
-def test_same_url_twice_is_refused() -> None:
+def test_same_store_twice_is_refused(memory: VectorStore) -> None:
     with pytest.raises(InvalidInput, match="same store"):
         migrate("memory://", "memory://", ["docs"])
+    with pytest.raises(InvalidInput, match="same store"):
+        migrate(memory, memory, ["docs"])
 
 
 class _OneMetric(MemoryAdapter):

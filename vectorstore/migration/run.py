@@ -56,7 +56,7 @@ def _name(store: VectorStore) -> str:
 
 @contextmanager
 def _stores(source: StoreLike, target: StoreLike) -> Iterator[tuple[VectorStore, VectorStore]]:
-    if isinstance(source, str) and isinstance(target, str) and source == target:
+    if source is target or (isinstance(source, str) and isinstance(target, str) and source == target):
         raise InvalidInput(f"the source and the target are the same store ({source}); give two different stores")
     with ExitStack() as stack:
         opened = []
