@@ -47,7 +47,8 @@ METADATAS: list[dict[str, Any] | None] = [
 
 def rows() -> list[dict[str, Any]]:
     return [
-        {"id": i, "embedding": v, "document": d, "metadata": m} for i, v, d, m in zip(IDS, VECTORS, DOCUMENTS, METADATAS)
+        {"id": i, "embedding": v, "document": d, "metadata": m}
+        for i, v, d, m in zip(IDS, VECTORS, DOCUMENTS, METADATAS)
     ]
 
 
@@ -325,7 +326,9 @@ LAST_ROW_PROBLEMS: list[tuple[str, Any, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("last", "fragment"), [c[1:] for c in LAST_ROW_PROBLEMS], ids=[c[0] for c in LAST_ROW_PROBLEMS])
+@pytest.mark.parametrize(
+    ("last", "fragment"), [c[1:] for c in LAST_ROW_PROBLEMS], ids=[c[0] for c in LAST_ROW_PROBLEMS]
+)
 def test_bad_last_row_writes_nothing(pickled_in_process: Path, ingested: str, last: Any, fragment: str) -> None:
     store_file = pickled_in_process / "store.pkl"
     before = state(store_file)

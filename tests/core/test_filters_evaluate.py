@@ -26,6 +26,7 @@ NUM_LIST = {"v": [1, 2]}
 FLOAT_LIST = {"v": [1.5]}
 BOOL_LIST = {"v": [True]}
 TEXT = "Python is fun"
+YEARS = {"$or": [{"year": 2020}, {"year": 2021}]}
 
 
 class Case(NamedTuple):
@@ -157,9 +158,9 @@ CASES: list[Case] = [
     Case({"$or": [{"year": 2020}]}, A, True),
     Case({"$and": [{"year": 2021}]}, A, False),
     Case({"$or": [{"missing": 1}, {"missing": {"$ne": 1}}]}, A, True),
-    Case({"$and": [{"$or": [{"year": 2020}, {"year": 2021}]}, {"$or": [{"genre": "blog"}, {"draft": False}]}]}, A, True),
-    Case({"$and": [{"$or": [{"year": 2020}, {"year": 2021}]}, {"$or": [{"genre": "blog"}, {"draft": False}]}]}, B, True),
-    Case({"$and": [{"$or": [{"year": 2020}, {"year": 2021}]}, {"$or": [{"genre": "news"}, {"draft": False}]}]}, B, False),
+    Case({"$and": [YEARS, {"$or": [{"genre": "blog"}, {"draft": False}]}]}, A, True),
+    Case({"$and": [YEARS, {"$or": [{"genre": "blog"}, {"draft": False}]}]}, B, True),
+    Case({"$and": [YEARS, {"$or": [{"genre": "news"}, {"draft": False}]}]}, B, False),
     Case({"$or": [{"$and": [{"year": 2021}, {"draft": True}]}, {"rating": {"$gt": 4}}]}, B, True),
     Case({"$or": [{"$and": [{"year": 2021}, {"draft": True}]}, {"rating": {"$gt": 4}}]}, A, True),
     Case({"$or": [{"$and": [{"year": 2021}, {"draft": True}]}, {"rating": {"$gt": 4}}]}, EMPTY, False),

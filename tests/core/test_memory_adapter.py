@@ -57,7 +57,8 @@ def test_create_existing(store: VectorStore) -> None:
     store.upsert("docs", ["a"], [[1, 2, 3]])
     with pytest.raises(CollectionExists):
         store.create_collection("docs", 3, "l2")
-    assert store.create_collection("docs", 3, "l2", exist_ok=True) == CollectionInfo(name="docs", dimension=3, metric="l2")
+    same = store.create_collection("docs", 3, "l2", exist_ok=True)
+    assert same == CollectionInfo(name="docs", dimension=3, metric="l2")
     for dimension, metric in ((4, "l2"), (3, "cosine")):
         with pytest.raises(CollectionExists, match="dimension 3 and metric 'l2'"):
             store.create_collection("docs", dimension, metric, exist_ok=True)  # type: ignore[arg-type]
