@@ -9,5 +9,6 @@ from __future__ import annotations
 from .app import app, main
 from . import commands  # noqa: F401,E402  (registers the core commands)
 from . import migrate  # noqa: F401,E402  (registers migrate, verify, trial, demo-migration)
+from . import conformance  # noqa: F401,E402  (registers conformance)
 
 __all__ = ["app", "main"]

@@ -19,8 +19,8 @@ from vectorstore.models import Metric
 from vectorstore.store import VectorStore
 
 from .items import required
-from .plugin import run_state
 from .requirements import Requirements, skip_reason
+from .state import run_state
 
 #: Default dimension of the suite's small collections.
 DIMENSION = 8

@@ -48,3 +48,10 @@ def required(item: pytest.Item) -> list[str]:
     names = list(vars(cls).get("__requires__", ())) if cls is not None else []
     names += [name for mark in item.iter_markers("requires") for name in mark.args]
     return list(dict.fromkeys(names))
+
+
+def group_order() -> list[str]:
+    """The suite's group names in report order (imported late: the suite imports this module)."""
+    from .suite import GROUPS
+
+    return [vars(cls)["group"] for cls in GROUPS]

@@ -1,47 +1,30 @@
-"""The pytest plugin (entry point group ``pytest11``): markers, and the summary of what was not tested.
+"""The pytest plugin (entry point group ``pytest11``): markers, the summary of what was not tested, the JSON report.
 
 Loaded automatically once ``vectorstore-conformance`` is installed, which also gives the suite's modules pytest's
 assertion rewriting. The summary section lists every capability the store declared unsupported with the tests that
 were skipped for it, and every other skipped suite test with its reason: nothing unsupported passes silently.
+``--conformance-report FILE`` also writes every outcome by case group as JSON (see :mod:`.report`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
-from vectorstore.models import Capabilities
-
 from .items import group_of
+from .report import ReportWriter
 from .requirements import Requirements
+from .state import run_state, skip_message
 
 
-@dataclass
-class RunState:
-    """What the suite learnt during one pytest run, for the summary and for ``vectorstore conformance``."""
-
-    #: nodeid -> suite group of every collected suite test.
-    groups: dict[str, str] = field(default_factory=dict)
-    #: capability name -> nodeids skipped because the store lacks it.
-    unsupported: dict[str, list[str]] = field(default_factory=dict)
-    #: (adapter name, capabilities) of every distinct store configuration seen.
-    stores: list[tuple[str, Capabilities]] = field(default_factory=list)
-
-    def record_store(self, adapter: str, capabilities: Capabilities) -> None:
-        if (adapter, capabilities) not in self.stores:
-            self.stores.append((adapter, capabilities))
-
-    def record_skip(self, nodeid: str, unmet: list[str]) -> None:
-        for name in unmet:
-            self.unsupported.setdefault(name, []).append(nodeid)
-
-
-STATE = pytest.StashKey[RunState]()
-
-
-def run_state(config: pytest.Config) -> RunState:
-    return config.stash.setdefault(STATE, RunState())
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("vectorstore conformance").addoption(
+        "--conformance-report",
+        metavar="FILE",
+        type=Path,
+        help="write every conformance test's outcome, by case group, as JSON to FILE",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,6 +34,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "(names of vectorstore_conformance.Requirements properties); skipped as 'unsupported: <name>' otherwise.",
     )
     run_state(config)
+    path = config.getoption("conformance_report", None)
+    if path is not None:
+        config.pluginmanager.register(ReportWriter(path), "vectorstore-conformance-report")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -83,10 +69,3 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         write(f"skipped for other reasons: {len(others)}")
         for report in others:
             write(f"    {report.nodeid}: {skip_message(report)}")
-
-
-def skip_message(report: pytest.TestReport) -> str:
-    """The reason a skipped report carries (pytest stores it as a (path, line, message) tuple)."""
-    if isinstance(report.longrepr, tuple):
-        return str(report.longrepr[2]).removeprefix("Skipped: ")
-    return str(report.longrepr)
