@@ -18,7 +18,7 @@ from ..checks import SCORE_TOLERANCE, expect_no_problems, record_problems
 from ..fixtures import StoreFixtures
 from ..reference import Reference
 
-THREADS, STEPS, BATCH, DIM = 8, 25, 6, 8
+THREADS, STEPS, BATCH, DIM = 8, 12, 6, 8
 ALL_FIELDS = ("vector", "document", "metadata")
 
 

@@ -22,7 +22,7 @@ from ..checks import expect_no_problems, match_problems, record_problems
 from ..fixtures import StoreFixtures
 from ..reference import Reference
 
-EXAMPLES = int(os.environ.get("VECTORSTORE_CONFORMANCE_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("VECTORSTORE_CONFORMANCE_EXAMPLES", "15"))
 #: Shrinking a failure re-runs the example hundreds of times (minutes on a slow backend); the problem list of the
 #: first failing example already names each filter and id, so shrink only on request.
 SHRINK = os.environ.get("VECTORSTORE_CONFORMANCE_SHRINK", "") not in ("", "0")
