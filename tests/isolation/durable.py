@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pickle
+import sys
 from pathlib import Path
 from typing import IO
 
@@ -77,9 +78,21 @@ class DurableAdapter(MemoryAdapter):
         self._lock_file.close()
 
 
+def _importable_in_workers(module: str) -> None:
+    """Put the directory this module was imported from on ``sys.path``, which ``spawn`` copies into the worker.
+
+    pytest's importlib mode imports test modules without touching ``sys.path``, so the worker could not import
+    ``isolation.durable`` by name otherwise.
+    """
+    root = str(Path(__file__).resolve().parents[module.count(".")])
+    if root not in sys.path:
+        sys.path.append(root)
+
+
 def resolved(path: Path, timeout_s: float) -> Resolved:
     """What ``vectorstore.open`` would resolve for this adapter, without registering a plugin for the session."""
     module = DurableAdapter.__module__
+    _importable_in_workers(module)
     spec = AdapterSpec(
         name="durable", schemes=("durable",), adapter=f"{module}:DurableAdapter", config=f"{module}:DurableConfig"
     )
