@@ -1,7 +1,8 @@
 """Make the test adapters (``picklefile``, ``broken``) visible to this process and to child processes.
 
 Children are fresh interpreters that find adapters through entry points, so we write a minimal dist-info declaring
-the adapter's plugin module and put it, with this directory, on ``PYTHONPATH``.
+the adapter's plugin module and put it, with this directory, on ``PYTHONPATH``. In this process the plugins are
+registered by hand into the global registry (once; they stay registered, under names no other test uses).
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ HERE = Path(__file__).resolve().parent
 PLUGINS = {"picklefile": "picklefile_adapter", "broken": "broken_adapters"}
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def registered_test_adapters(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Per module, so that ``PYTHONPATH`` is restored before other directories' tests spawn processes."""
     site = tmp_path_factory.mktemp("site")
     info = site / "vsc_test_adapters-0.0.dist-info"
     info.mkdir()
