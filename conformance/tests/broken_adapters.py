@@ -33,7 +33,9 @@ class MergesMetadata(MemoryAdapter):
         with self._lock:
             rows = self._get(name).rows
             merged = [{**rows[i][2], **m} if i in rows else m for i, m in zip(batch.ids, batch.metadatas)]
-            documents = [d if d is not None or i not in rows else rows[i][1] for i, d in zip(batch.ids, batch.documents)]
+            documents = [
+                d if d is not None or i not in rows else rows[i][1] for i, d in zip(batch.ids, batch.documents)
+            ]
             super().upsert(name, RecordBatch(batch.ids, batch.vectors, documents, merged))
 
 
@@ -48,7 +50,9 @@ class OvercountsDeletes(MemoryAdapter):
 class SquaredL2(MemoryAdapter):
     """Chroma's l2 distance is squared; an adapter that forgets to take the root."""
 
-    def query(self, name: str, vectors: np.ndarray, k: int, where: Node | None, include: frozenset[str]) -> list[list[Match]]:
+    def query(
+        self, name: str, vectors: np.ndarray, k: int, where: Node | None, include: frozenset[str]
+    ) -> list[list[Match]]:
         results = super().query(name, vectors, k, where, include)
         if self._get(name).info.metric == "l2":
             for row in results:
@@ -84,7 +88,9 @@ class Filters(MemoryAdapter):
     def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[list[Record]]:
         return super().scan(name, _translate(where, self.bug), batch_size, include)
 
-    def query(self, name: str, vectors: np.ndarray, k: int, where: Node | None, include: frozenset[str]) -> list[list[Match]]:
+    def query(
+        self, name: str, vectors: np.ndarray, k: int, where: Node | None, include: frozenset[str]
+    ) -> list[list[Match]]:
         return super().query(name, vectors, k, _translate(where, self.bug), include)
 
     def delete(self, name: str, ids: list[str] | None, where: Node | None) -> int:
@@ -136,7 +142,9 @@ class EmptyDocumentIsNone(MemoryAdapter):
     """An adapter that stores ``""`` as "no document"."""
 
     def upsert(self, name: str, batch: RecordBatch) -> None:
-        super().upsert(name, RecordBatch(batch.ids, batch.vectors, [d or None for d in batch.documents], batch.metadatas))
+        super().upsert(
+            name, RecordBatch(batch.ids, batch.vectors, [d or None for d in batch.documents], batch.metadatas)
+        )
 
 
 class NoNot(MemoryAdapter):
@@ -148,7 +156,9 @@ class NoNot(MemoryAdapter):
 class FilterIgnoredInQuery(MemoryAdapter):
     """Post-filtering top-k: query k, then drop the records the filter rejects (fewer results than k)."""
 
-    def query(self, name: str, vectors: np.ndarray, k: int, where: Node | None, include: frozenset[str]) -> list[list[Match]]:
+    def query(
+        self, name: str, vectors: np.ndarray, k: int, where: Node | None, include: frozenset[str]
+    ) -> list[list[Match]]:
         everything = super().query(name, vectors, k, None, frozenset(include | {"metadata", "document"}))
         rows = self._get(name).rows
         return [[m for m in row if matches(where, rows[m.id][2], rows[m.id][1])] for row in everything]

@@ -15,11 +15,19 @@ import pytest
 
 #: class in the generated module -> (store URL, the suite tests that must fail there).
 MUST_FAIL: dict[str, tuple[str, list[str]]] = {
-    "TestMerge": ("broken+merge://", [
-        "test_metadata_is_replaced_not_merged", "test_absent_metadata_clears_it", "test_absent_document_clears_it",
-        "test_random_operations",
-    ]),
-    "TestOvercountsDeletes": ("broken+overcounts-deletes://", ["test_delete_missing_ids_is_a_noop", "test_delete_twice"]),
+    "TestMerge": (
+        "broken+merge://",
+        [
+            "test_metadata_is_replaced_not_merged",
+            "test_absent_metadata_clears_it",
+            "test_absent_document_clears_it",
+            "test_random_operations",
+        ],
+    ),
+    "TestOvercountsDeletes": (
+        "broken+overcounts-deletes://",
+        ["test_delete_missing_ids_is_a_noop", "test_delete_twice"],
+    ),
     "TestSquaredL2": ("broken+squared-l2://", ["test_exact_top_k[l2]", "test_k_larger_than_collection[l2]"]),
     "TestNeExcludesMissing": ("broken+ne-excludes-missing://", ["test_family[ne]", "test_random_filters"]),
     "TestBoolIsInt": ("broken+bool-is-int://", ["test_family[eq]"]),
@@ -29,23 +37,26 @@ MUST_FAIL: dict[str, tuple[str, list[str]]] = {
     "TestTruncates": ("broken+truncates://", ["test_twelve_thousand_records"]),
     "TestEmptyDocument": ("broken+empty-document://", ["test_documents"]),
     "TestPostFilter": ("broken+post-filter://", ["test_filtered[eq]", "test_filtered[gte]"]),
-    "TestNotDurable": ("picklefile://{tmp_path}/s?save_every=1000", ["test_acknowledged_writes_survive_sigkill", "test_reopen_keeps_everything"]),
+    "TestNotDurable": (
+        "picklefile://{tmp_path}/s?save_every=1000",
+        ["test_acknowledged_writes_survive_sigkill", "test_reopen_keeps_everything"],
+    ),
     "TestOverridden": ("memory://", ["test_no_overrides_DO_NOT_OVERRIDE"]),
 }
 
-MODULE_HEAD = '''
+MODULE_HEAD = """
 import pytest
 from vectorstore_conformance import ConformanceTests
-'''
+"""
 
-CLASS = '''
+CLASS = """
 class {name}(ConformanceTests):
     @pytest.fixture
     def store_url(self, tmp_path):
         return f"{url}"
-'''
+"""
 
-EXTRA = '''
+EXTRA = """
 class TestOverridden(ConformanceTests):
     @pytest.fixture
     def store_url(self):
@@ -75,7 +86,7 @@ class TestNoNot(ConformanceTests):
 
 class TestNoUrl(ConformanceTests):
     pass
-'''
+"""
 
 #: nodeid (within the module) -> expected outcome, beyond MUST_FAIL.
 OTHER_OUTCOMES = {
@@ -106,14 +117,30 @@ def _outcomes(junit: Path) -> dict[str, tuple[str, str]]:
 def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, tuple[str, str]], str]:
     root = tmp_path_factory.mktemp("catch")
     (root / "pytest.ini").write_text("[pytest]\n")
-    classes = "".join(CLASS.format(name=name, url=url) for name, (url, _) in MUST_FAIL.items() if name != "TestOverridden")
+    classes = "".join(
+        CLASS.format(name=name, url=url) for name, (url, _) in MUST_FAIL.items() if name != "TestOverridden"
+    )
     (root / "test_generated.py").write_text(MODULE_HEAD + classes + EXTRA)
     selected = [f"{cls}::{test}" for cls, (_, tests) in MUST_FAIL.items() for test in tests] + list(OTHER_OUTCOMES)
     junit = root / "junit.xml"
     completed = subprocess.run(
-        [sys.executable, "-m", "pytest", *(f"test_generated.py::{n}" for n in selected), "-q", "-p", "no:cacheprovider",
-         "-p", "no:asyncio", f"--junitxml={junit}", "-rs"],
-        cwd=root, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            *(f"test_generated.py::{n}" for n in selected),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:asyncio",
+            f"--junitxml={junit}",
+            "-rs",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert junit.exists(), completed.stdout + completed.stderr
     return _outcomes(junit), completed.stdout
@@ -123,13 +150,13 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, tuple[str, 
 def test_bug_is_caught(run: tuple[dict[str, tuple[str, str]], str], cls: str) -> None:
     outcomes, output = run
     for test in MUST_FAIL[cls][1]:
-        outcome, message = outcomes[f"{cls}::{test}"]
+        outcome, _ = outcomes[f"{cls}::{test}"]
         assert outcome == "failure", f"{cls}::{test} was {outcome}, expected a failure\n{output[-3000:]}"
 
 
 @pytest.mark.parametrize("nodeid", sorted(OTHER_OUTCOMES))
 def test_machinery(run: tuple[dict[str, tuple[str, str]], str], nodeid: str) -> None:
-    outcomes, output = run
+    outcomes, _ = run
     outcome, message = outcomes[nodeid]
     assert outcome == OTHER_OUTCOMES[nodeid], f"{nodeid} was {outcome}: {message[:2000]}"
 
@@ -142,5 +169,10 @@ def test_skip_reasons_and_summary(run: tuple[dict[str, tuple[str, str]], str]) -
     assert "broken+no-not: unsupported: approximate_search, filter_not, persistent, single_owner" in output
     assert "filter_not (the adapter evaluates $not filters exactly): 1 skipped" in output
     assert "test_generated.py::TestNoNot::test_family[not]" in output
-    assert "overridden in TestOverridden without @pytest.mark.xfail" in outcomes["TestOverridden::test_no_overrides_DO_NOT_OVERRIDE"][1]
-    assert "deleted in TestOverridden: ['test_empty']" in outcomes["TestOverridden::test_no_overrides_DO_NOT_OVERRIDE"][1]
+    assert (
+        "overridden in TestOverridden without @pytest.mark.xfail"
+        in outcomes["TestOverridden::test_no_overrides_DO_NOT_OVERRIDE"][1]
+    )
+    assert (
+        "deleted in TestOverridden: ['test_empty']" in outcomes["TestOverridden::test_no_overrides_DO_NOT_OVERRIDE"][1]
+    )

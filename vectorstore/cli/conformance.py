@@ -51,8 +51,8 @@ def conformance(
     if not report["tests"]:
         raise fail(f"no conformance tests ran (pytest exit code {report['pytest_exit_code']})")
     if not report["ok"]:
-        failed = report["totals"].get("failed", 0)
-        raise fail(f"{failed} conformance test(s) failed against {report['url']} (pytest exit code {report['pytest_exit_code']})")
+        failed, code = report["totals"].get("failed", 0), report["pytest_exit_code"]
+        raise fail(f"{failed} conformance test(s) failed against {report['url']} (pytest exit code {code})")
 
 
 def _shown(url: str) -> str:
@@ -73,10 +73,18 @@ def _print_matrix(report: dict[str, Any]) -> None:
     table.add_row("total", *(_cell(totals.get(c, 0), c) for c in COLUMNS), str(totals["total"]), style="bold")
     console.print(table)
     for name, entry in report["unsupported"].items():
-        console.print(f"[yellow]unsupported[/] {name} ({escape(entry['description'])}): {len(entry['tests'])} test(s) skipped", highlight=False, soft_wrap=True)
+        console.print(
+            f"[yellow]unsupported[/] {name} ({escape(entry['description'])}): {len(entry['tests'])} test(s) skipped",
+            highlight=False,
+            soft_wrap=True,
+        )
     for test in report["tests"]:
         if test["outcome"] == "failed":
-            console.print(f"[bold red]failed[/] {escape(test['nodeid'])}: {escape(test['message'])}", highlight=False, soft_wrap=True)
+            console.print(
+                f"[bold red]failed[/] {escape(test['nodeid'])}: {escape(test['message'])}",
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 def _cell(count: int, outcome: str) -> str:

@@ -17,6 +17,8 @@ from vectorstore.store import VectorStore
 
 from .reference import Reference, Stored
 
+#: Every field a record can return.
+ALL_FIELDS = ("vector", "document", "metadata")
 #: Scores and distances must equal numpy within this (DESIGN 3.2).
 SCORE_TOLERANCE = 1e-4
 #: Vectors come back equal within float32 rounding: a few units in the last place, relative to the vector's scale.
@@ -107,7 +109,9 @@ def match_problems(
         if abs(match.score - want) > SCORE_TOLERANCE:
             problems.append(f"rank {rank}: {match.id!r} score {match.score!r}, numpy says {want!r}")
         if abs(match.distance - float(scores.distance(metric, want))) > SCORE_TOLERANCE:
-            problems.append(f"rank {rank}: {match.id!r} distance {match.distance!r}, expected {scores.distance(metric, want)!r}")
+            problems.append(
+                f"rank {rank}: {match.id!r} distance {match.distance!r}, expected {scores.distance(metric, want)!r}"
+            )
     got_scores = [match.score for match in found]
     if any(a < b - SCORE_TOLERANCE for a, b in zip(got_scores, got_scores[1:])):
         problems.append(f"scores not in descending order: {got_scores}")
@@ -120,11 +124,28 @@ def match_problems(
     return problems
 
 
+def state_problems(store: VectorStore, name: str, reference: Reference, batch_size: int = 1000) -> list[str]:
+    """Differences between everything stored in a collection (count, then a full scan) and the reference."""
+    problems = []
+    count = store.count(name)
+    if count != len(reference.rows):
+        problems.append(f"count {count}, expected {len(reference.rows)}")
+    scanned = [r for batch in store.scan(name, batch_size=batch_size, include=ALL_FIELDS) for r in batch]
+    ids = sorted(r.id for r in scanned)
+    if ids != sorted(reference.rows):
+        missing, extra = sorted(set(reference.rows) - set(ids)), sorted(set(ids) - set(reference.rows))
+        problems.append(f"scan: missing ids {missing[:10]}, unexpected ids {extra[:10]}, {len(ids)} ids in all")
+    problems += [
+        p for r in scanned if r.id in reference.rows for p in record_problems(r, reference.rows[r.id], ALL_FIELDS)
+    ]
+    return problems
+
+
 def snapshot(store: VectorStore, name: str) -> list[tuple[Any, ...]]:
     """Everything stored in a collection, sorted by id, to prove that a failed call wrote nothing."""
     rows = [
         (r.id, tuple(r.vector or ()), r.document, repr(typed(r.metadata)))
-        for batch in store.scan(name, include=("vector", "document", "metadata"))
+        for batch in store.scan(name, include=ALL_FIELDS)
         for r in batch
     ]
     return sorted(rows)

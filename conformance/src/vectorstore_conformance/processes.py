@@ -7,6 +7,7 @@ as when a machine loses the whole application.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
@@ -51,7 +52,9 @@ class Child:
                 line = self._lines.get(timeout=LINE_TIMEOUT_S)
             except queue.Empty:
                 self.kill()
-                raise AssertionError(f"child printed nothing for {LINE_TIMEOUT_S:.0f} s; stderr:\n{self.stderr()}") from None
+                raise AssertionError(
+                    f"child printed nothing for {LINE_TIMEOUT_S:.0f} s; stderr:\n{self.stderr()}"
+                ) from None
             if line is None:
                 return
             yield line
@@ -59,10 +62,8 @@ class Child:
     def kill(self) -> None:
         """SIGKILL the child and everything in its session (Windows: TerminateProcess), then reap it."""
         if os.name == "posix":
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         else:
             self.process.kill()
         self.process.wait()

@@ -35,10 +35,14 @@ class ReportWriter:
         self.rows: dict[str, dict[str, Any]] = {}
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        row = self.rows.setdefault(report.nodeid, {"nodeid": report.nodeid, "outcome": "passed", "message": "", "duration_s": 0.0})
+        row = self.rows.setdefault(
+            report.nodeid, {"nodeid": report.nodeid, "outcome": "passed", "message": "", "duration_s": 0.0}
+        )
         row["duration_s"] = round(row["duration_s"] + report.duration, 3)
         if hasattr(report, "wasxfail"):
-            row["outcome"], row["message"] = ("xfailed", str(report.wasxfail)) if report.skipped else ("failed", "XPASS(strict)")
+            row["outcome"], row["message"] = (
+                ("xfailed", str(report.wasxfail)) if report.skipped else ("failed", "XPASS(strict)")
+            )
         elif report.skipped:
             message = skip_message(report)
             row["outcome"], row["message"] = ("unsupported" if message.startswith(SKIP_PREFIX) else "skipped"), message

@@ -114,6 +114,10 @@ def requires(*names: str) -> pytest.MarkDecorator:
     return pytest.mark.requires(*names)
 
 
+#: ``@pytest.mark.parametrize("metric", METRIC_PARAMS)``: one case per metric, each requiring it.
+METRIC_PARAMS = [pytest.param(m, marks=requires(f"metric_{m}"), id=m) for m in ("cosine", "dot", "l2")]
+
+
 def skip_reason(unmet: list[str]) -> str:
     """``unsupported: persistent (the store keeps ...)``: the capability names come first so reports can parse them."""
     details = "; ".join(f"{name} ({Requirements.describe(name)})" for name in unmet)

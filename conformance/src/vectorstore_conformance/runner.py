@@ -79,6 +79,13 @@ def run(url: str, groups: list[str] | None = None, keyword: str | None = None) -
             command += ["-k", keyword]
         exit_code = subprocess.run(command, cwd=root, check=False).returncode
         if not report.exists():
-            return {"ok": False, "pytest_exit_code": exit_code, "groups": {}, "totals": {"total": 0}, "tests": [],
-                    "unsupported": {}, "stores": []}
+            return {
+                "ok": False,
+                "pytest_exit_code": exit_code,
+                "groups": {},
+                "totals": {"total": 0},
+                "tests": [],
+                "unsupported": {},
+                "stores": [],
+            }
         return dict(json.loads(report.read_text(encoding="utf-8")))

@@ -147,7 +147,9 @@ class BadInputTests(StoreFixtures):
     group = "bad_input"
 
     @pytest.mark.parametrize("position", ["first", "last"])
-    def test_bad_record_writes_nothing(self, store: VectorStore, make_collection: Callable[..., str], position: str) -> None:
+    def test_bad_record_writes_nothing(
+        self, store: VectorStore, make_collection: Callable[..., str], position: str
+    ) -> None:
         """Every rule of DESIGN 3.1, with the bad record first or last in a 50-record batch."""
         name = _filled(store, make_collection)
         before = snapshot(store, name)
@@ -163,7 +165,7 @@ class BadInputTests(StoreFixtures):
                     record_id, key = batch["ids"][index], str(next(iter(metadata)))
                     if record_id not in str(exc) or key not in str(exc):
                         problems.append(f"{label}: message does not name record {record_id!r} and key {key!r}: {exc}")
-            except Exception as exc:  # noqa: BLE001 - any other type is the failure being reported
+            except Exception as exc:  # any other type is the failure being reported
                 problems.append(f"{label}: raised {type(exc).__name__}: {exc}, expected {error.__name__}")
             else:
                 problems.append(f"{label}: accepted, expected {error.__name__}")
@@ -188,7 +190,11 @@ class BadInputTests(StoreFixtures):
             ("documents a str", lambda: store.upsert(name, ["a", "b"], two, documents="xy"), InvalidInput),
             ("metadatas too long", lambda: store.upsert(name, ["a", "b"], two, metadatas=[{}, {}, {}]), InvalidInput),
             ("metadatas a dict", lambda: store.upsert(name, ["a", "b"], two, metadatas={"k": 1}), InvalidInput),
-            ("records and columns", lambda: store.upsert(name, ["a"], two[:1], records=[{"id": "b", "vector": two[1]}]), InvalidInput),
+            (
+                "records and columns",
+                lambda: store.upsert(name, ["a"], two[:1], records=[{"id": "b", "vector": two[1]}]),
+                InvalidInput,
+            ),
             ("record without vector", lambda: store.upsert(name, records=[{"id": "a"}]), InvalidInput),
             ("record not a mapping", lambda: store.upsert(name, records=["a"]), InvalidInput),
             ("get ids a str", lambda: store.get(name, "ok1"), InvalidInput),
@@ -204,7 +210,7 @@ class BadInputTests(StoreFixtures):
                 call()
             except error:
                 pass
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 problems.append(f"{label}: raised {type(exc).__name__}: {exc}, expected {error.__name__}")
             else:
                 problems.append(f"{label}: accepted, expected {error.__name__}")
@@ -222,8 +228,10 @@ class BadInputTests(StoreFixtures):
                     call()
                 except error:
                     pass
-                except Exception as exc:  # noqa: BLE001
-                    problems.append(f"{label} ({operation}): raised {type(exc).__name__}: {exc}, expected {error.__name__}")
+                except Exception as exc:
+                    problems.append(
+                        f"{label} ({operation}): raised {type(exc).__name__}: {exc}, expected {error.__name__}"
+                    )
                 else:
                     problems.append(f"{label} ({operation}): accepted, expected {error.__name__}")
         expect_no_problems(problems)

@@ -14,9 +14,7 @@ from vectorstore.models import CollectionInfo, Metric
 from vectorstore.store import VectorStore
 
 from ..fixtures import StoreFixtures, unique_name
-from ..requirements import requires
-
-METRIC_PARAMS = [pytest.param(m, marks=requires(f"metric_{m}"), id=m) for m in ("cosine", "dot", "l2")]
+from ..requirements import METRIC_PARAMS
 
 INVALID_NAMES: list[Any] = [
     "",
@@ -43,7 +41,9 @@ class CollectionTests(StoreFixtures):
     group = "collections"
 
     @pytest.mark.parametrize("metric", METRIC_PARAMS)
-    def test_create_returns_shape(self, store: VectorStore, make_collection: Callable[..., str], metric: Metric) -> None:
+    def test_create_returns_shape(
+        self, store: VectorStore, make_collection: Callable[..., str], metric: Metric
+    ) -> None:
         name = unique_name()
         make_collection(dimension=5, metric=metric, name=name)
         expected = CollectionInfo(name=name, dimension=5, metric=metric)
@@ -120,7 +120,14 @@ class CollectionTests(StoreFixtures):
 
     def test_invalid_shape(self, store: VectorStore) -> None:
         name = unique_name()
-        for dimension, metric in ((0, "cosine"), (-1, "cosine"), (True, "cosine"), (2.5, "cosine"), (2, "cos"), (2, "L2")):
+        for dimension, metric in (
+            (0, "cosine"),
+            (-1, "cosine"),
+            (True, "cosine"),
+            (2.5, "cosine"),
+            (2, "cos"),
+            (2, "L2"),
+        ):
             with pytest.raises(InvalidInput):
                 store.create_collection(name, dimension, metric)  # type: ignore[arg-type]
         assert name not in _names(store)

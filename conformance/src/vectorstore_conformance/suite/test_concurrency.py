@@ -14,12 +14,11 @@ import numpy as np
 
 from vectorstore.store import VectorStore
 
-from ..checks import SCORE_TOLERANCE, expect_no_problems, record_problems
+from ..checks import ALL_FIELDS, SCORE_TOLERANCE, expect_no_problems, record_problems
 from ..fixtures import StoreFixtures
 from ..reference import Reference
 
 THREADS, STEPS, BATCH, DIM = 8, 12, 6, 8
-ALL_FIELDS = ("vector", "document", "metadata")
 
 
 def _worker(store: VectorStore, name: str, thread: int, reference: Reference, problems: list[str]) -> None:
@@ -39,14 +38,18 @@ def _worker(store: VectorStore, name: str, thread: int, reference: Reference, pr
         got = store.get(name, wanted, include=ALL_FIELDS)
         if [r.id for r in got] != [i for i in wanted if i in reference.rows]:
             problems.append(f"thread {thread} step {step}: get returned {[r.id for r in got]}")
-        problems.extend(p for r in got if r.id in reference.rows for p in record_problems(r, reference.rows[r.id], ALL_FIELDS))
+        problems.extend(
+            p for r in got if r.id in reference.rows for p in record_problems(r, reference.rows[r.id], ALL_FIELDS)
+        )
         count = store.count(name, where=mine)
         if count != len(reference.rows):
             problems.append(f"thread {thread} step {step}: count {count}, expected {len(reference.rows)}")
         kept = next(i for i, record_id in enumerate(ids) if record_id in reference.rows)
         found = store.search(name, vectors[kept], k=5, where=mine)
         if not found or found[0].id != ids[kept] or abs(found[0].score - 1.0) > SCORE_TOLERANCE:
-            problems.append(f"thread {thread} step {step}: searching {ids[kept]}'s own vector found {[m.id for m in found]}")
+            problems.append(
+                f"thread {thread} step {step}: searching {ids[kept]}'s own vector found {[m.id for m in found]}"
+            )
         store.query(name, vectors[:2], k=5)  # unfiltered: other threads' records move underneath; it must not fail
 
 
@@ -65,7 +68,7 @@ class ConcurrencyTests(StoreFixtures):
             try:
                 barrier.wait()
                 _worker(store, name, thread, references[thread], problems)
-            except BaseException as exc:  # noqa: BLE001 - reported below with the thread
+            except BaseException as exc:  # reported below with the thread
                 errors.append(exc)
                 problems.append(f"thread {thread}: {type(exc).__name__}: {exc}")
 

@@ -37,7 +37,7 @@ class DeleteCountTests(StoreFixtures):
     def test_count(self, store: VectorStore, make_collection: Callable[..., str]) -> None:
         name = make_collection(dimension=4)
         assert store.count(name) == 0
-        name, reference = _filled(store, make_collection)
+        name, _ = _filled(store, make_collection)
         assert store.count(name) == 60
         assert len(store.collection(name)) == 60
 
@@ -64,7 +64,7 @@ class DeleteCountTests(StoreFixtures):
         assert store.get(name, doomed) == []
 
     def test_delete_missing_ids_is_a_noop(self, store: VectorStore, make_collection: Callable[..., str]) -> None:
-        name, reference = _filled(store, make_collection)
+        name, _ = _filled(store, make_collection)
         before = snapshot(store, name)
         assert store.delete(name, ["missing", "d60", "D1"]) in (0, None)
         assert store.delete(name, []) in (0, None)

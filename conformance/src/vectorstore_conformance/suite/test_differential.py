@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from vectorstore.models import Metadata
 from vectorstore.store import VectorStore
 
-from ..checks import expect_no_problems, match_problems, record_problems
+from ..checks import expect_no_problems, match_problems, state_problems
 from ..fixtures import StoreFixtures
 from ..reference import Reference
 
@@ -27,7 +27,6 @@ EXAMPLES = int(os.environ.get("VECTORSTORE_CONFORMANCE_EXAMPLES", "15"))
 #: first failing example already names each filter and id, so shrink only on request.
 SHRINK = os.environ.get("VECTORSTORE_CONFORMANCE_SHRINK", "") not in ("", "0")
 DIM = 4
-ALL_FIELDS = ("vector", "document", "metadata")
 KEYS = ("a", "b", "c", "tags")
 RANGE_OPS = ("$gt", "$gte", "$lt", "$lte")
 
@@ -116,18 +115,9 @@ def _supported_filter_ops(store: VectorStore) -> frozenset[str]:
     return frozenset(store.capabilities.filter_operators)
 
 
-def _state_problems(store: VectorStore, name: str, reference: Reference) -> list[str]:
-    problems = []
-    if store.count(name) != len(reference.rows):
-        problems.append(f"count {store.count(name)}, expected {len(reference.rows)}")
-    scanned = [r for batch in store.scan(name, batch_size=5, include=ALL_FIELDS) for r in batch]
-    if sorted(r.id for r in scanned) != sorted(reference.rows):
-        problems.append(f"scan ids {sorted(r.id for r in scanned)}, expected {sorted(reference.rows)}")
-    problems += [p for r in scanned if r.id in reference.rows for p in record_problems(r, reference.rows[r.id], ALL_FIELDS)]
-    return problems
-
-
-def _filter_problems(store: VectorStore, name: str, reference: Reference, where: dict[str, Any], query: np.ndarray) -> list[str]:
+def _filter_problems(
+    store: VectorStore, name: str, reference: Reference, where: dict[str, Any], query: np.ndarray
+) -> list[str]:
     expected = sorted(reference.select(where))
     problems = []
     if store.count(name, where) != len(expected):
@@ -165,19 +155,23 @@ class DifferentialTests(StoreFixtures):
         expected = reference.delete_where(doomed)
         if deleted not in (len(expected), None):
             problems.append(f"delete where={doomed} reported {deleted}, expected {len(expected)}")
-        problems += [f"after delete where={doomed}: {p}" for p in _state_problems(store, name, reference)]
+        problems += [f"after delete where={doomed}: {p}" for p in state_problems(store, name, reference, batch_size=5)]
         store.delete_collection(name)
         expect_no_problems(problems)
 
     @SETTINGS
     @given(data=st.data())
-    def test_random_operations(self, store: VectorStore, make_collection: Callable[..., str], data: st.DataObject) -> None:
+    def test_random_operations(
+        self, store: VectorStore, make_collection: Callable[..., str], data: st.DataObject
+    ) -> None:
         """A random sequence of upserts and deletes (by ids, some missing, and by filter); state compared after each."""
         name = make_collection(dimension=DIM, metric="cosine")
         reference = Reference("cosine")
         supported = _supported_filter_ops(store)
         problems: list[str] = []
-        steps = data.draw(st.lists(st.sampled_from(["upsert", "upsert", "delete ids", "delete where"]), min_size=2, max_size=8))
+        steps = data.draw(
+            st.lists(st.sampled_from(["upsert", "upsert", "delete ids", "delete where"]), min_size=2, max_size=8)
+        )
         for step, operation in enumerate(steps):
             if operation == "upsert":
                 batch = data.draw(batches(), label=f"step {step} upsert")
@@ -193,7 +187,9 @@ class DifferentialTests(StoreFixtures):
                 where = data.draw(filters(supported), label=f"step {step} delete where")
                 store.delete(name, where=where)
                 reference.delete_where(where)
-            problems += [f"after step {step} ({operation}): {p}" for p in _state_problems(store, name, reference)]
+            problems += [
+                f"after step {step} ({operation}): {p}" for p in state_problems(store, name, reference, batch_size=5)
+            ]
             if problems:
                 break
         if reference.rows and not problems:

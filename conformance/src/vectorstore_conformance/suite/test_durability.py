@@ -7,7 +7,7 @@ from collections.abc import Callable
 from vectorstore.store import VectorStore
 
 from .. import durability_child
-from ..checks import expect_no_problems, record_problems
+from ..checks import ALL_FIELDS, expect_no_problems, record_problems
 from ..fixtures import StoreFixtures
 from ..processes import Child, retry_locked
 from ..reference import Reference
@@ -42,7 +42,7 @@ class DurabilityTests(StoreFixtures):
             reference.upsert(*durability_child.batch(number, DIM))
         count = reopened.count(name)
         assert count >= len(reference.rows), f"{count} records after the kill, {len(reference.rows)} were acknowledged"
-        got = reopened.get(name, list(reference.rows), include=("vector", "document", "metadata"))
+        got = reopened.get(name, list(reference.rows), include=ALL_FIELDS)
         missing = sorted(set(reference.rows) - {r.id for r in got})
         assert not missing, f"{len(missing)} acknowledged records lost, e.g. {missing[:5]}"
-        expect_no_problems([p for r in got for p in record_problems(r, reference.rows[r.id], ("vector", "document", "metadata"))])
+        expect_no_problems([p for r in got for p in record_problems(r, reference.rows[r.id], ALL_FIELDS)])

@@ -87,13 +87,17 @@ def filter_problems(
     if count != len(expected):
         problems.append(f"{label}: count {count}, expected {len(expected)}")
     for batch_size in (7, 1000):
-        scanned = [r.id for batch in store.scan(name, where, document, batch_size=batch_size, include=()) for r in batch]
+        scanned = [
+            r.id for batch in store.scan(name, where, document, batch_size=batch_size, include=()) for r in batch
+        ]
         if sorted(scanned) != sorted(expected):
             extra = sorted(set(scanned) - set(expected))
             missing = sorted(set(expected) - set(scanned))
             problems.append(f"{label}: scan(batch_size={batch_size}) extra {extra}, missing {missing}")
     found = store.query(name, query.reshape(1, -1), len(reference.rows), where, document, include=())[0]
-    problems += [f"{label}: query: {p}" for p in match_problems(found, reference, query, len(reference.rows), where, document)]
+    problems += [
+        f"{label}: query: {p}" for p in match_problems(found, reference, query, len(reference.rows), where, document)
+    ]
     deleted = store.delete(name, where=where, document=document)
     remaining = {r.id for batch in store.scan(name, include=()) for r in batch}
     gone = sorted(set(reference.rows) - remaining)
@@ -101,7 +105,9 @@ def filter_problems(
         problems.append(f"{label}: delete removed {gone} (reported {deleted}), expected {sorted(expected)}")
     if gone:
         rows = [reference.rows[i] for i in gone]
-        store.upsert(name, gone, np.stack([r.vector for r in rows]), [r.document for r in rows], [r.metadata for r in rows])
+        store.upsert(
+            name, gone, np.stack([r.vector for r in rows]), [r.document for r in rows], [r.metadata for r in rows]
+        )
     return problems
 
 

@@ -8,14 +8,12 @@ from vectorstore.models import CollectionInfo
 from vectorstore.store import VectorStore
 
 from .. import data
-from ..checks import expect_no_problems, match_problems, record_problems
+from ..checks import expect_no_problems, match_problems, state_problems
 from ..fixtures import StoreFixtures
 from ..processes import Child
 from ..reference import Reference
 from ..requirements import requires
 from .test_roundtrip import METADATAS
-
-ALL_FIELDS = ("vector", "document", "metadata")
 
 #: Run in a second process while the test holds the store open: print the class of the error opening raised.
 _SECOND_OPENER = """
@@ -31,7 +29,9 @@ else:
 """
 
 
-def _fill(store: VectorStore, make_collection: Callable[..., str], dimension: int, metric: str, seed: int) -> tuple[str, Reference]:
+def _fill(
+    store: VectorStore, make_collection: Callable[..., str], dimension: int, metric: str, seed: int
+) -> tuple[str, Reference]:
     name = make_collection(dimension=dimension, metric=metric)
     n = 60
     ids = data.ids(f"p{seed}-", n)
@@ -45,18 +45,13 @@ def _fill(store: VectorStore, make_collection: Callable[..., str], dimension: in
 
 
 def _state_problems(store: VectorStore, name: str, reference: Reference) -> list[str]:
-    problems = []
-    if store.count(name) != len(reference.rows):
-        problems.append(f"{name}: count {store.count(name)}, expected {len(reference.rows)}")
-    got = store.get(name, list(reference.rows), include=ALL_FIELDS)
-    problems += [p for r in got for p in record_problems(r, reference.rows[r.id], ALL_FIELDS)]
-    missing = sorted(set(reference.rows) - {r.id for r in got})
-    if missing:
-        problems.append(f"{name}: records lost: {missing[:5]}")
+    """Everything stored, plus a query: the reopened backend's index must agree with its records."""
     query = data.gaussian(99, 1, next(iter(reference.rows.values())).vector.shape[0])[0]
     found = store.search(name, query, k=10)
-    problems += [f"{name}: query: {p}" for p in match_problems(found, reference, query, 10)]
-    return problems
+    problems = state_problems(store, name, reference) + [
+        f"query: {p}" for p in match_problems(found, reference, query, 10)
+    ]
+    return [f"{name}: {p}" for p in problems]
 
 
 class PersistenceTests(StoreFixtures):
@@ -94,10 +89,14 @@ class PersistenceTests(StoreFixtures):
         expect_no_problems(_state_problems(store, name, reference))
 
     @requires("single_owner")
-    def test_second_process_gets_store_locked(self, store: VectorStore, store_url: str, make_collection: Callable[..., str]) -> None:
+    def test_second_process_gets_store_locked(
+        self, store: VectorStore, store_url: str, make_collection: Callable[..., str]
+    ) -> None:
         name, _ = _fill(store, make_collection, 8, "cosine", 6)
         child = Child("-c", _SECOND_OPENER, store_url, name)
         output = list(child.lines())
         child.process.wait()
-        assert output and output[0].startswith("StoreLocked"), f"second opener printed {output}; stderr:\n{child.stderr()}"
+        assert output and output[0].startswith("StoreLocked"), (
+            f"second opener printed {output}; stderr:\n{child.stderr()}"
+        )
         assert store.count(name) == 60

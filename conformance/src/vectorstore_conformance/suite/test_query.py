@@ -15,13 +15,14 @@ from .. import data
 from ..checks import expect_no_problems, match_problems, record_problems
 from ..fixtures import StoreFixtures
 from ..reference import Reference
-from ..requirements import requires
-from .test_collections import METRIC_PARAMS
+from ..requirements import METRIC_PARAMS, requires
 
 N, DIM, K = 150, 16, 10
 
 
-def _filled(store: VectorStore, make_collection: Callable[..., str], metric: Metric, n: int = N) -> tuple[str, Reference]:
+def _filled(
+    store: VectorStore, make_collection: Callable[..., str], metric: Metric, n: int = N
+) -> tuple[str, Reference]:
     vectors = data.gaussian(50, n, DIM)
     ids = data.ids("q", n)
     metadatas = [{"i": i, "part": i % 4, "half": "low" if i < n // 2 else "high"} for i in range(n)]
@@ -53,7 +54,9 @@ class QueryTests(StoreFixtures):
         expect_no_problems(problems)
 
     @pytest.mark.parametrize("metric", METRIC_PARAMS)
-    def test_search_equals_query_row(self, store: VectorStore, make_collection: Callable[..., str], metric: Metric) -> None:
+    def test_search_equals_query_row(
+        self, store: VectorStore, make_collection: Callable[..., str], metric: Metric
+    ) -> None:
         name, reference = _filled(store, make_collection, metric)
         queries = data.separated_queries(metric, _all_rows(reference), 2, 5, seed=2)
         rows = store.query(name, queries, k=5)
@@ -73,7 +76,9 @@ class QueryTests(StoreFixtures):
             assert match.distance == pytest.approx(1.0 - score, abs=1e-4)
 
     @pytest.mark.parametrize("metric", METRIC_PARAMS)
-    def test_k_larger_than_collection(self, store: VectorStore, make_collection: Callable[..., str], metric: Metric) -> None:
+    def test_k_larger_than_collection(
+        self, store: VectorStore, make_collection: Callable[..., str], metric: Metric
+    ) -> None:
         name, reference = _filled(store, make_collection, metric, n=12)
         queries = data.separated_queries(metric, _all_rows(reference), 2, 12, seed=3)
         problems = []
@@ -104,7 +109,8 @@ class QueryTests(StoreFixtures):
             store.search(name, [float("nan")] * DIM)
 
     @pytest.mark.parametrize(
-        "include", [(), ("vector",), ("document", "metadata"), ("vector", "document", "metadata")],
+        "include",
+        [(), ("vector",), ("document", "metadata"), ("vector", "document", "metadata")],
         ids=lambda fields: "+".join(fields) or "nothing",
     )
     def test_include(self, store: VectorStore, make_collection: Callable[..., str], include: tuple[str, ...]) -> None:
@@ -119,7 +125,11 @@ class QueryTests(StoreFixtures):
         [
             pytest.param({"part": 2}, marks=requires("filter_eq"), id="eq"),
             pytest.param({"i": {"$gte": 100}}, marks=requires("filter_gte"), id="gte"),
-            pytest.param({"$and": [{"half": "low"}, {"part": {"$in": [0, 3]}}]}, marks=requires("filter_and", "filter_eq", "filter_in"), id="and-in"),
+            pytest.param(
+                {"$and": [{"half": "low"}, {"part": {"$in": [0, 3]}}]},
+                marks=requires("filter_and", "filter_eq", "filter_in"),
+                id="and-in",
+            ),
             pytest.param({"i": {"$lt": 4}}, marks=requires("filter_lt"), id="fewer-than-k"),
             pytest.param({"i": {"$gt": 10_000}}, marks=requires("filter_gt"), id="none"),
         ],

@@ -27,7 +27,9 @@ class RecallTests(StoreFixtures):
 
     def test_recall_at_10(self, store: VectorStore, make_collection: Callable[..., str]) -> None:
         vectors, centres = data.clustered(7, N, DIM, 200, 0.35)
-        queries = (centres[:QUERIES] + np.random.default_rng(8).standard_normal((QUERIES, DIM)) * 0.35).astype(np.float32)
+        queries = (centres[:QUERIES] + np.random.default_rng(8).standard_normal((QUERIES, DIM)) * 0.35).astype(
+            np.float32
+        )
         ids = data.ids("c", N)
         name = make_collection(dimension=DIM, metric="cosine")
         store.upsert(name, ids, vectors)

@@ -12,12 +12,10 @@ import pytest
 from vectorstore.models import Metric
 from vectorstore.store import VectorStore
 
-from ..checks import expect_no_problems, record_problems
+from ..checks import ALL_FIELDS, expect_no_problems, record_problems
 from ..fixtures import StoreFixtures
 from ..reference import Reference
-from .test_collections import METRIC_PARAMS
-
-ALL_FIELDS = ("vector", "document", "metadata")
+from ..requirements import METRIC_PARAMS
 
 IDS = [
     "plain",

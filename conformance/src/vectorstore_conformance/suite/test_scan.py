@@ -72,7 +72,9 @@ class ScanTests(StoreFixtures):
         for include in ((), ("vector",), ("document", "metadata"), ("vector", "document", "metadata")):
             for batch in store.scan(name, batch_size=4, include=include):
                 for record in batch:
-                    problems += [f"include={include}: {p}" for p in record_problems(record, reference.rows[record.id], include)]
+                    problems += [
+                        f"include={include}: {p}" for p in record_problems(record, reference.rows[record.id], include)
+                    ]
         for batch in store.scan(name, batch_size=10):
             for record in batch:
                 problems += record_problems(record, reference.rows[record.id], ("document", "metadata"))

@@ -8,24 +8,13 @@ import numpy as np
 
 from vectorstore.store import VectorStore
 
-from ..checks import expect_no_problems, match_problems, record_problems
+from ..checks import expect_no_problems, match_problems, state_problems
 from ..fixtures import StoreFixtures
 from ..reference import Reference
 
-ALL_FIELDS = ("vector", "document", "metadata")
-
 
 def _expect_state(store: VectorStore, name: str, reference: Reference) -> None:
-    problems: list[str] = []
-    if store.count(name) != len(reference.rows):
-        problems.append(f"count {store.count(name)}, expected {len(reference.rows)}")
-    scanned = [r for batch in store.scan(name, include=ALL_FIELDS) for r in batch]
-    if sorted(r.id for r in scanned) != sorted(reference.rows):
-        problems.append(f"scan ids {sorted(r.id for r in scanned)}, expected {sorted(reference.rows)}")
-    for record in scanned:
-        if record.id in reference.rows:
-            problems += record_problems(record, reference.rows[record.id], ALL_FIELDS)
-    expect_no_problems(problems)
+    expect_no_problems(state_problems(store, name, reference))
 
 
 class UpsertTests(StoreFixtures):
