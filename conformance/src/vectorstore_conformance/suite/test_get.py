@@ -49,7 +49,9 @@ class GetTests(StoreFixtures):
         assert [r.id for r in store.get(name, ["g3", "g1", "g3", "g1"])] == ["g3", "g1"]
 
     @pytest.mark.parametrize("include", INCLUDES, ids=lambda fields: "+".join(fields) or "nothing")
-    def test_include(self, store: VectorStore, make_collection: Callable[..., str], include: tuple[str, ...]) -> None:
+    def test_get_include(
+        self, store: VectorStore, make_collection: Callable[..., str], include: tuple[str, ...]
+    ) -> None:
         name, reference = _filled(store, make_collection)
         problems = []
         for record in store.get(name, list(reference.rows), include=include):

@@ -113,7 +113,9 @@ class QueryTests(StoreFixtures):
         [(), ("vector",), ("document", "metadata"), ("vector", "document", "metadata")],
         ids=lambda fields: "+".join(fields) or "nothing",
     )
-    def test_include(self, store: VectorStore, make_collection: Callable[..., str], include: tuple[str, ...]) -> None:
+    def test_query_include(
+        self, store: VectorStore, make_collection: Callable[..., str], include: tuple[str, ...]
+    ) -> None:
         name, reference = _filled(store, make_collection, "cosine", n=30)
         problems = []
         for match in store.search(name, data.gaussian(53, 1, DIM)[0], k=30, include=include):

@@ -59,7 +59,7 @@ class ScanTests(StoreFixtures):
             problems += _scan_problems(store, name, reference.select(where), batch_size, where=where)
         expect_no_problems(problems)
 
-    def test_include(self, store: VectorStore, make_collection: Callable[..., str]) -> None:
+    def test_scan_include(self, store: VectorStore, make_collection: Callable[..., str]) -> None:
         name = make_collection(dimension=DIM)
         ids = data.ids("r", 25)
         vectors = data.gaussian(71, 25, DIM)
