@@ -13,7 +13,9 @@ import queue
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -29,10 +31,11 @@ class Child:
     """A Python child whose stdout lines are read by a thread, so waiting for a line can time out."""
 
     def __init__(self, *args: str) -> None:
+        self._stderr = tempfile.TemporaryFile()  # a file, not a pipe: a chatty child must never block on it
         self.process = subprocess.Popen(
             [sys.executable, *args],
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self._stderr,
             text=True,
             start_new_session=True,
         )
@@ -69,10 +72,11 @@ class Child:
         self.process.wait()
 
     def stderr(self) -> str:
+        """The end of what the child wrote to stderr (killing it first if it still runs)."""
         if self.process.poll() is None:
             self.kill()
-        assert self.process.stderr is not None
-        return self.process.stderr.read()[-4000:]
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")[-4000:]
 
 
 def retry_locked(opener: Callable[[], T], attempts: int = 60, pause_s: float = 0.5) -> T:
@@ -81,5 +85,5 @@ def retry_locked(opener: Callable[[], T], attempts: int = 60, pause_s: float = 0
         try:
             return opener()
         except StoreLocked:
-            threading.Event().wait(pause_s)
+            time.sleep(pause_s)
     return opener()
