@@ -225,7 +225,8 @@ def render(report: Report) -> str:
         if item.copy_result:
             c = item.copy_result
             parts.append(
-                f"<h3>Copy</h3><p>{c.copied:,} records copied in {c.batches:,} batches, {c.skipped:,} skipped as "
+                f"<h3>Copy</h3><p>{c.copied:,} records copied in {c.batches:,} batch{'es' if c.batches != 1 else ''}, "
+                f"{c.skipped:,} skipped as "
                 f"already copied, {c.deleted_stale:,} stale deleted; {c.seconds:.1f} s, "
                 f"{c.records_per_second:,.0f} records/s{' (resumed)' if c.resumed else ''}.</p>"
             )
