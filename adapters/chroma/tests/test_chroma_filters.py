@@ -163,4 +163,4 @@ def test_not_is_pushed_to_the_leaves() -> None:
     assert to_where(Not(Or((a, b)))) == {"$and": [{"n": {"$ne": 1}}, {"s": {"$nin": ["x"]}}]}
     assert to_where(Not(Not(a))) == {"n": {"$eq": 1}}
     node: Node = Not(Condition("n", "$gt", 2))
-    assert to_where(node) == {"$or": [{"n": {"$lte": 2}}, {"_vs_num": {"$not_contains": "n"}}]}
+    assert to_where(node) == {"$or": [{"n": {"$lte": 2}}, {"_vs_num_n": {"$ne": True}}]}

@@ -188,13 +188,14 @@ class ChromaAdapter(Adapter):
             old = collection.get(ids=batch.ids, include=["metadatas"])
             old_keys = {i: frozenset(md or ()) for i, md in zip(old["ids"], old["metadatas"] or ())}
             metadatas = [
-                records.encode(metadata, document, old_keys.get(record_id, frozenset()))
+                records.encode(metadata, document, old_keys.get(record_id))
                 for record_id, metadata, document in zip(batch.ids, batch.metadatas, batch.documents)
             ]
+            documents = [records.stored_document(d, i in old_keys) for i, d in zip(batch.ids, batch.documents)]
             collection.upsert(
                 ids=batch.ids,
                 embeddings=batch.vectors,
-                documents=[records.stored_document(document) for document in batch.documents],
+                documents=documents if any(d is not None for d in documents) else None,
                 metadatas=metadatas if any(m is not None for m in metadatas) else None,  # type: ignore[arg-type]
             )
 

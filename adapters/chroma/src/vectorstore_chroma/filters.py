@@ -4,14 +4,14 @@ Chroma's own operators already agree with the reference meaning on missing field
 ``1 == 1.0``) and lists versus scalars (backends.md 1). Four gaps remain, closed here without approximation:
 
 ``$exists``
-    Every record stores the list of its user keys in the reserved field ``_vs_keys`` (left out when empty), so
-    ``$exists: true`` is ``_vs_keys $contains key`` and ``$exists: false`` is ``_vs_keys $not_contains key``
-    (Chroma's ``$not_contains`` matches records without the field).
+    Every user key has a reserved flag ``_vs_num_<key>`` (``True`` for a number, ``False`` for anything else; see
+    :mod:`.records`), so ``$exists: true`` is ``flag $in [true, false]`` and ``$exists: false`` is
+    ``flag $nin [true, false]`` (Chroma's ``$nin`` matches records without the field).
 ``$not``
     Pushed down to the leaves with De Morgan, negating each condition into its exact complement: ``$eq``/``$ne`` and
     ``$in``/``$nin`` swap (Chroma's ``$ne``/``$nin`` already match missing fields, other types and lists);
     ``$contains`` becomes ``$not_contains``; a range's complement is the opposite range *or* "not a number",
-    which is ``_vs_num $not_contains key`` (``_vs_num`` lists the keys holding numeric scalars); a document
+    which is ``flag $ne true``; a document
     ``$contains`` becomes ``#document $not_contains``.
 numbers in lists
     Chroma keeps int and float lists apart (``[1.0] $contains 1`` is false), so a numeric ``$contains`` tests the
@@ -33,8 +33,8 @@ from typing import Any
 
 from vectorstore.filters import And, Condition, DocumentContains, Node, Not, Or
 
-KEYS = "_vs_keys"
-NUMERIC_KEYS = "_vs_num"
+from .records import number_flag
+
 DOCUMENT_KEY = "#document"
 
 Where = dict[str, Any]
@@ -68,7 +68,7 @@ def _condition(node: Condition, negated: bool) -> Where:
     key, op, value = node.key, node.op, node.value
     if op == "$exists":
         present = value is not negated
-        return {KEYS: {"$contains" if present else "$not_contains": key}}
+        return {number_flag(key): {"$in" if present else "$nin": [True, False]}}
     if op == "$contains":
         forms = _numeric_forms(value)
         return _join(
@@ -84,7 +84,7 @@ def _condition(node: Condition, negated: bool) -> Where:
     else:
         clause = _range(key, op, value)
     if negated and op in ("$gt", "$gte", "$lt", "$lte"):  # the complement of a range also holds every non-number
-        return {"$or": [clause, {NUMERIC_KEYS: {"$not_contains": key}}]}
+        return {"$or": [clause, {number_flag(key): {"$ne": True}}]}
     return clause
 
 

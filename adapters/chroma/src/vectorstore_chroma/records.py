@@ -2,15 +2,19 @@
 
 Reserved fields (hidden on read; users cannot write keys starting with ``_vs_``):
 
-``_vs_keys``  the record's user keys (for ``$exists``); left out when there are none, since Chroma rejects ``[]``.
-``_vs_num``   the keys holding an int or float scalar (for the complement of a range under ``$not``).
-``_vs_nodoc`` ``True`` when the record has no document; the document is then stored as ``""``.
+``_vs_num_<key>``  one per user key: ``True`` when the key holds an int or float scalar, ``False`` for anything else.
+                   It says which keys are present (``$exists``) and which are not numbers (the complement of a range
+                   under ``$not``). Scalar flags rather than lists of key names: Chroma writes list values about
+                   25% slower (4-key records, median of 3 runs of 3,000).
+``_vs_nodoc``      ``True`` when a *replaced* record has no document; its document is then stored as ``""``.
 
 Full replace. Chroma's ``upsert`` merges metadata (a ``None`` value deletes a key) and keeps the old document when
 none is given. Deleting and re-adding would replace, but a crash between the two steps would lose a record that was
-acknowledged earlier. Instead the adapter reads the old metadata keys and sends *one* upsert whose metadata sets
-every new key, nulls every old key that is gone, and always carries a document (``""`` plus ``_vs_nodoc`` for
-none). One Chroma upsert is one log entry, so after a crash the record is either the old or the new one.
+acknowledged earlier. Instead the adapter reads the keys of the records that exist already and sends *one* upsert
+whose metadata sets every new key and nulls every old key that is gone, and whose document replaces the old one
+(``""`` plus ``_vs_nodoc`` for none, since ``None`` would keep it). A Chroma upsert of up to ``max_batch`` records is
+one write to its log, so after a crash each record is either the old or the new one. New records keep ``None``
+documents as they are (cheaper: no full-text entry).
 """
 
 from __future__ import annotations
@@ -20,35 +24,37 @@ from typing import Any
 
 from vectorstore.models import Metadata
 
-from .filters import KEYS, NUMERIC_KEYS
-
 RESERVED_PREFIX = "_vs_"
+NUMBER_FLAG_PREFIX = "_vs_num_"
 NO_DOCUMENT = "_vs_nodoc"
 
 StoredMetadata = dict[str, Any]
 
 
-def encode(metadata: Metadata, document: str | None, old_keys: frozenset[str] = frozenset()) -> StoredMetadata | None:
+def number_flag(key: str) -> str:
+    """The reserved field saying whether ``key`` is present and holds a number."""
+    return NUMBER_FLAG_PREFIX + key
+
+
+def encode(metadata: Metadata, document: str | None, old_keys: frozenset[str] | None) -> StoredMetadata | None:
     """The metadata to upsert so that the stored record equals exactly ``metadata``/``document``.
 
-    ``old_keys`` are the keys the stored record has now (user and reserved); those not set again are nulled.
-    ``None`` means "no metadata", which Chroma wants instead of ``{}``.
+    ``old_keys`` are the stored record's keys (user and reserved), or ``None`` for a new record; old keys that are
+    not set again are nulled. ``None`` means "no metadata", which Chroma wants instead of ``{}``.
     """
     stored: StoredMetadata = dict(metadata)
-    if metadata:
-        stored[KEYS] = sorted(metadata)
-    numeric = sorted(key for key, value in metadata.items() if type(value) in (int, float))
-    if numeric:
-        stored[NUMERIC_KEYS] = numeric
-    if document is None:
+    for key, value in metadata.items():
+        stored[number_flag(key)] = type(value) in (int, float)
+    if document is None and old_keys is not None:
         stored[NO_DOCUMENT] = True
-    for key in old_keys - stored.keys():
+    for key in (old_keys or frozenset()) - stored.keys():
         stored[key] = None
     return stored or None
 
 
-def stored_document(document: str | None) -> str:
-    return "" if document is None else document
+def stored_document(document: str | None, replacing: bool) -> str | None:
+    """The document to send: ``""`` replaces an old document where ``None`` would keep it."""
+    return "" if document is None and replacing else document
 
 
 def decode(stored: Mapping[str, Any] | None) -> Metadata:
