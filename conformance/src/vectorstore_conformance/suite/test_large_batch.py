@@ -40,9 +40,7 @@ class LargeBatchTests(StoreFixtures):
 
         assert store.delete(name, ids[:6000]) in (6000, None)
         assert store.count(name) == N - 6000
-        assert store.get(name, [ids[0], ids[5999], ids[6000], ids[-1]], include=()) == [
-            r for r in store.get(name, [ids[6000], ids[-1]], include=())
-        ]
+        assert [r.id for r in store.get(name, [ids[0], ids[5999], ids[6000], ids[-1]], include=())] == [ids[6000], ids[-1]]
         deleted = store.delete(name, where={"third": 1})
         assert deleted in (2000, None)
         assert store.count(name) == 4000
