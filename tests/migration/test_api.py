@@ -303,3 +303,27 @@ def test_missing_collection_error_type(memory: VectorStore) -> None:
 
     with pytest.raises(CollectionNotFound, match="has no collection 'x-y-z'"):
         source_collection(memory, "x-y-z")
+
+
+class _Meddle(Observer):
+    """Deletes a target record between the copy and the verification."""
+
+    def __init__(self, target: VectorStore, record_id: str) -> None:
+        self.target, self.record_id = target, record_id
+
+    def phase(self, collection: str, text: str) -> None:
+        if text == "verifying":
+            self.target.delete(collection, ids=[self.record_id])
+
+
+def test_failed_verification_keeps_the_checkpoint(pair: tuple[VectorStore, VectorStore], corpus: Corpus,
+                                                  tmp_path: Path) -> None:
+    source, target = pair
+    report = migrate(source, target, ["docs"], checkpoint_dir=tmp_path, trial_queries=0,
+                     observer=_Meddle(target, corpus.ids[7]))
+    item = report.collections[0]
+    assert not report.ok and item.verify is not None and item.verify.missing_in_target == 1
+    assert item.checkpoint is not None and Path(item.checkpoint).exists()
+    resumed = migrate(source, target, ["docs"], resume=True, checkpoint_dir=tmp_path, trial_queries=0)
+    assert resumed.ok and resumed.collections[0].copy_result.copied == 1  # type: ignore[union-attr]
+    assert not Path(item.checkpoint).exists()

@@ -1,5 +1,6 @@
 """Copy collections between any two stores, check the copy, and compare search on both sides.
 
+>>> from pathlib import Path
 >>> from vectorstore.migration import migrate, write_report
 >>> report = migrate("chroma:///data/chroma", "qdrant:///data/qdrant", ["docs"])  # doctest: +SKIP
 >>> report.ok, write_report(report, Path("migration-report"))                       # doctest: +SKIP

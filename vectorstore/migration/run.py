@@ -162,12 +162,13 @@ def migrate(
                 item.verify = verify_collection(src, tgt, name, sample=verify_sample, batch_size=batch_size)
                 if item.verify.ok:
                     checkpoint.remove()
-                    item.checkpoint = None
                 if trial_queries:
                     watcher.phase(name, "trial")
                     item.trial = trial_collection(src, tgt, name, sample=trial_queries, k=k, wheres=wheres)
             finally:
                 checkpoint.close()
+                if not path.exists():  # removed after verification, or empty (nothing to resume)
+                    item.checkpoint = None
 
         return _each(_report("migrate", src, tgt, dry_run=dry_run), _collections(src, collections), watcher, run)
 
