@@ -28,6 +28,9 @@ from .payload import NORM_FIELD, Layout
 
 log = logging.getLogger("vectorstore.qdrant")
 
+#: Fewest points a scan asks the engine for at once.
+SCROLL_PAGE = 512
+
 
 def open_engine(config: QdrantConfig) -> Engine:
     """The engine the configuration asks for (each imports its Qdrant package only here)."""
@@ -149,15 +152,21 @@ class QdrantAdapter(Adapter):
         return answer
 
     def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[list[Record]]:
-        """Pages of a scroll in point-id order: every matching record once, even while others write."""
+        """A scroll in point-id order: every matching record once, even while others write.
+
+        Pages hold a multiple of ``batch_size`` and at least :data:`SCROLL_PAGE` points, because each scroll call
+        costs a round trip (server) or a pass over the collection (local mode), whatever its size.
+        """
         shape = self.engine.shape(name)
         clause = self._clause(where)
         fields = self._fields(shape, include)
+        page = batch_size * -(-SCROLL_PAGE // batch_size)
         offset: Any = None
         while True:
-            points, offset = self.engine.scroll(name, clause, batch_size, offset, fields, "vector" in include)
-            if points:
-                yield [self._record(point, shape, include) for point in points]
+            points, offset = self.engine.scroll(name, clause, page, offset, fields, "vector" in include)
+            records = [self._record(point, shape, include) for point in points]
+            for start in range(0, len(records), batch_size):
+                yield records[start : start + batch_size]
             if offset is None:
                 return
 
@@ -184,12 +193,20 @@ class QdrantAdapter(Adapter):
         return self.layout.fields(include, norm=shape.metric == "cosine")
 
     def _vector(self, point: Any, shape: Shape) -> list[float]:
-        """The vector as written: Qdrant returns cosine vectors normalised, so scale back by the stored norm."""
+        """The vector as written: Qdrant returns cosine vectors normalised, so scale back by the stored norm.
+
+        Whether the stored vector was normalised is read from the vector itself, not assumed: Qdrant keeps vectors
+        whose squared length is below float32 epsilon (or already 1), and qdrant-client's local mode returns the
+        original vectors after a reopen. A stored vector with the norm we recorded is the original.
+        """
         vector = self.engine.vector_of(point, shape)
         norm = point.payload.get(NORM_FIELD) if shape.metric == "cosine" and point.payload else None
         if norm is None:
             return list(vector)
-        return (np.asarray(vector, dtype=np.float64) * norm).astype(np.float32).tolist()  # type: ignore[no-any-return]
+        stored = np.asarray(vector, dtype=np.float64)
+        if abs(float(np.sqrt(stored @ stored)) - norm) <= 1e-5 * norm:
+            return list(vector)
+        return (stored * norm).astype(np.float32).tolist()  # type: ignore[no-any-return]
 
     def _record(self, point: Any, shape: Shape, include: frozenset[str]) -> Record:
         payload = point.payload

@@ -91,7 +91,8 @@ def field_path(key: str) -> str:
         return key
     if '"' in key or "\\" in key:
         raise UnsupportedFilter(
-            f"where.{key}: Qdrant filter paths cannot address a key containing '\"' or '\\'; rename the key"
+            f"where.{key}: Qdrant filter paths cannot address a key containing a double quote or a backslash; "
+            "rename the key to filter on it"
         )
     return f'"{key}"'
 

@@ -1,0 +1,116 @@
+"""Filter translation traps specific to Qdrant, each checked against the reference evaluator.
+
+The conformance suite compares every operator family on every engine; these pin the cases where a naive Qdrant
+translation is wrong: qdrant-edge-py's boolean match, list elements, type strictness, quoted keys, and documents.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vectorstore.errors import UnsupportedFilter
+from vectorstore.filters import matches, parse_filter
+from vectorstore.store import VectorStore
+
+ROWS: dict[str, tuple[str | None, dict]] = {
+    "bool-true": (None, {"v": True}),
+    "bool-false": (None, {"v": False}),
+    "int-1": (None, {"v": 1}),
+    "int-0": (None, {"v": 0}),
+    "float-1": (None, {"v": 1.0}),
+    "str-1": (None, {"v": "1"}),
+    "str-true": (None, {"v": "true"}),
+    "list-int": (None, {"v": [1, 2]}),
+    "list-bool": (None, {"v": [True]}),
+    "list-str": (None, {"v": ["true", "x"]}),
+    "missing": (None, {"w": 1}),
+    "empty": (None, {}),
+    "dotted": (None, {"a.b": 5, "a": 6, "sp ace": "x", "ü": True, "[0]": 1}),
+    "doc-upper": ("Hello World", {}),
+    "doc-lower": ("hello world", {}),
+    "doc-word": ("foo-bar baz", {}),
+}
+
+FILTERS = [
+    {"v": True},
+    {"v": False},
+    {"v": 1},
+    {"v": 1.0},
+    {"v": "1"},
+    {"v": "true"},
+    {"v": {"$ne": True}},
+    {"v": {"$ne": 1}},
+    {"v": {"$in": [True]}},
+    {"v": {"$in": [1, 2]}},
+    {"v": {"$in": ["1", "x"]}},
+    {"v": {"$nin": [False, True]}},
+    {"v": {"$nin": [1]}},
+    {"v": {"$gt": 0}},
+    {"v": {"$gte": 1}},
+    {"v": {"$lt": 1.5}},
+    {"v": {"$contains": True}},
+    {"v": {"$contains": 1}},
+    {"v": {"$contains": "true"}},
+    {"v": {"$exists": True}},
+    {"v": {"$exists": False}},
+    {"$not": {"v": {"$contains": 2}}},
+    {"$or": [{"v": True}, {"v": {"$contains": True}}]},
+    {"a.b": 5},
+    {"a": 6},
+    {"sp ace": "x"},
+    {"ü": True},
+    {"[0]": 1},
+]
+DOCUMENTS = [{"$contains": "World"}, {"$contains": "world"}, {"$contains": "o-b"}, {"$contains": "lo wo"}]
+
+
+@pytest.fixture
+def corpus(store: VectorStore) -> str:
+    ids = list(ROWS)
+    vectors = np.random.default_rng(3).standard_normal((len(ids), 4)).astype(np.float32)
+    store.create_collection("traps", 4, "cosine")
+    store.upsert(
+        "traps", ids, vectors, documents=[d for d, _ in ROWS.values()], metadatas=[m for _, m in ROWS.values()]
+    )
+    return "traps"
+
+
+def _expected(where: dict | None, document: dict | None = None) -> set[str]:
+    node = parse_filter(where, document)
+    return {i for i, (doc, metadata) in ROWS.items() if matches(node, metadata, doc)}
+
+
+@pytest.mark.parametrize("where", FILTERS, ids=[str(f) for f in FILTERS])
+def test_where_equals_reference(store: VectorStore, corpus: str, where: dict) -> None:
+    found = {r.id for batch in store.scan(corpus, where=where) for r in batch}
+    assert found == _expected(where)
+    assert store.count(corpus, where=where) == len(found)
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=[str(d) for d in DOCUMENTS])
+def test_document_contains_is_case_sensitive_substring(store: VectorStore, corpus: str, document: dict) -> None:
+    found = {r.id for batch in store.scan(corpus, document=document) for r in batch}
+    assert found == _expected(None, document)
+
+
+def test_key_that_cannot_be_addressed(store: VectorStore, corpus: str) -> None:
+    with pytest.raises(UnsupportedFilter, match="double quote"):
+        store.count(corpus, where={'say "hi"': 1})
+
+
+def test_edge_boolean_match_bug_is_real(tmp_path: Path) -> None:
+    """Guards the workaround: qdrant-edge-py's own MatchValue(True) matches 1 and misses true (if this starts
+    failing, the engine is fixed and ``native_bools`` can be turned on for it)."""
+    import qdrant_edge as qe
+
+    shard = qe.EdgeShard.create(str(tmp_path / "s"), qe.EdgeConfig(vectors=qe.EdgeVectorParams(2, qe.Distance.Dot)))
+    try:
+        shard.update(qe.UpdateOperation.upsert_points([qe.Point(1, [1.0, 0.0], {"b": True}), qe.Point(2, [0.0, 1.0], {"b": 1})]))
+        condition = qe.Filter(must=[qe.FieldCondition("b", match=qe.MatchValue(True))])
+        found, _ = shard.scroll(qe.ScrollRequest(limit=10, filter=condition))
+    finally:
+        shard.close()
+    assert [p.id for p in found] == [2]
