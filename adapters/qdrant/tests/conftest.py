@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +30,18 @@ def engine(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def url(engine: str, tmp_path: Path) -> str:
     return engine_url(engine, tmp_path)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def module_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A store URL per engine shared by one module's tests (for read-only tests on a common corpus)."""
+    return engine_url(str(request.param), tmp_path_factory.mktemp(str(request.param)))
+
+
+@pytest.fixture
+def url_for(tmp_path: Path) -> Callable[[str], str]:
+    """``url_for("edge")``: the URL of a store of that engine under this test's ``tmp_path``."""
+    return lambda engine: engine_url(engine, tmp_path)
 
 
 @pytest.fixture

@@ -6,11 +6,13 @@ translation is wrong: qdrant-edge-py's boolean match, list elements, type strict
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import vectorstore
 from vectorstore.errors import UnsupportedFilter
 from vectorstore.filters import matches, parse_filter
 from vectorstore.store import VectorStore
@@ -67,15 +69,16 @@ FILTERS = [
 DOCUMENTS = [{"$contains": "World"}, {"$contains": "world"}, {"$contains": "o-b"}, {"$contains": "lo wo"}]
 
 
-@pytest.fixture
-def corpus(store: VectorStore) -> str:
-    ids = list(ROWS)
-    vectors = np.random.default_rng(3).standard_normal((len(ids), 4)).astype(np.float32)
-    store.create_collection("traps", 4, "cosine")
-    store.upsert(
-        "traps", ids, vectors, documents=[d for d, _ in ROWS.values()], metadatas=[m for _, m in ROWS.values()]
-    )
-    return "traps"
+@pytest.fixture(scope="module")
+def corpus_store(module_url: str) -> Iterator[VectorStore]:
+    """One store per engine holding the corpus, shared by this module's read-only tests."""
+    with vectorstore.open(module_url) as store:
+        ids = list(ROWS)
+        vectors = np.random.default_rng(3).standard_normal((len(ids), 4)).astype(np.float32)
+        store.create_collection("traps", 4, "cosine")
+        documents = [document for document, _ in ROWS.values()]
+        store.upsert("traps", ids, vectors, documents=documents, metadatas=[m for _, m in ROWS.values()])
+        yield store
 
 
 def _expected(where: dict | None, document: dict | None = None) -> set[str]:
@@ -84,21 +87,21 @@ def _expected(where: dict | None, document: dict | None = None) -> set[str]:
 
 
 @pytest.mark.parametrize("where", FILTERS, ids=[str(f) for f in FILTERS])
-def test_where_equals_reference(store: VectorStore, corpus: str, where: dict) -> None:
-    found = {r.id for batch in store.scan(corpus, where=where) for r in batch}
+def test_where_equals_reference(corpus_store: VectorStore, where: dict) -> None:
+    found = {r.id for batch in corpus_store.scan("traps", where=where) for r in batch}
     assert found == _expected(where)
-    assert store.count(corpus, where=where) == len(found)
+    assert corpus_store.count("traps", where=where) == len(found)
 
 
 @pytest.mark.parametrize("document", DOCUMENTS, ids=[str(d) for d in DOCUMENTS])
-def test_document_contains_is_case_sensitive_substring(store: VectorStore, corpus: str, document: dict) -> None:
-    found = {r.id for batch in store.scan(corpus, document=document) for r in batch}
+def test_document_contains_is_case_sensitive_substring(corpus_store: VectorStore, document: dict) -> None:
+    found = {r.id for batch in corpus_store.scan("traps", document=document) for r in batch}
     assert found == _expected(None, document)
 
 
-def test_key_that_cannot_be_addressed(store: VectorStore, corpus: str) -> None:
+def test_key_that_cannot_be_addressed(corpus_store: VectorStore) -> None:
     with pytest.raises(UnsupportedFilter, match="double quote"):
-        store.count(corpus, where={'say "hi"': 1})
+        corpus_store.count("traps", where={'say "hi"': 1})
 
 
 def test_edge_boolean_match_bug_is_real(tmp_path: Path) -> None:

@@ -70,14 +70,14 @@ class QdrantConfig(BaseModel):
     @model_validator(mode="after")
     def _check(self) -> QdrantConfig:
         engine = self.engine
-        if engine in ("edge", "local") and not self.path:
-            scheme = "qdrant" if engine == "edge" else "qdrant+local"
-            raise ValueError(f"{scheme}:// needs a directory, e.g. {scheme}:///data/qdrant")
         if engine == "edge" and self.host:
             raise ValueError(
                 f"qdrant://{self.host}... names a server; use qdrant+http://{self.host}:{self.port or DEFAULT_PORT} "
                 "(qdrant:///path is the embedded engine)"
             )
+        if engine in ("edge", "local") and not self.path:
+            scheme = "qdrant" if engine == "edge" else "qdrant+local"
+            raise ValueError(f"{scheme}:// needs a directory, e.g. {scheme}:///data/qdrant")
         if engine == "memory" and self.path:
             raise ValueError("qdrant+memory:// takes no path; use qdrant+local:///path to persist")
         if engine == "server" and not self.host:
