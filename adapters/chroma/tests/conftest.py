@@ -72,6 +72,11 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture
+def unused_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
 def persistent_url(tmp_path: Path) -> str:
     return f"chroma://{tmp_path}/c?isolation=none"
 

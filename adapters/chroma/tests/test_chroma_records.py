@@ -88,6 +88,7 @@ def test_deleted_collection_leaves_nothing_behind(store: VectorStore) -> None:
     """chroma#7594: list metadata of a dropped collection must not reappear on the next records written."""
     first, second = f"first-{uuid.uuid4().hex[:8]}", f"second-{uuid.uuid4().hex[:8]}"
     store.create_collection(first, 2)
+    store.upsert(first, ["a"], [[1, 1]], metadatas=[{"k": 1}])  # the list comes in a later write
     store.upsert(first, ["a", "b"], np.ones((2, 2)), metadatas=[{"tags": ["ghost"]}, {"nums": [1, 2]}])
     store.delete_collection(first)
     store.create_collection(second, 2)

@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 #: Collection metadata key holding the dimension (Chroma learns it only from the first vector).
 DIMENSION_KEY = "_vs_dim"
+#: Collection metadata key set before the first list value is written (see ``delete_collection``).
+LISTS_KEY = "_vs_lists"
 #: Chroma 1.5.9's ``get_max_batch_size()`` for embedded clients; servers report theirs at open.
 CHROMA_MAX_BATCH = 5461
 _SPACES: dict[Metric, str] = {"cosine": "cosine", "dot": "ip", "l2": "l2"}
@@ -167,17 +169,22 @@ class ChromaAdapter(Adapter):
 
         chroma#7594: ``delete_collection`` leaves list-valued metadata rows behind, keyed by an internal id that the
         next record written to *any* collection may reuse, which then silently inherits them (in reads and filters).
-        Deleting records cleans those rows, so the collection is emptied first.
+        Deleting records cleans those rows, so the collection is emptied first, unless it is marked as never having
+        held a list (``upsert`` marks a collection before its first list value is written).
         """
 
-        def empty(handle: _Handle) -> None:
-            for chunk in self._chunks(handle.collection.get(include=[])["ids"]):
-                handle.collection.delete(ids=list(chunk))
+        def empty() -> None:
+            collection = self._client.get_collection(name, embedding_function=None)  # fresh: another client may mark it
+            metadata = collection.metadata or {}
+            if DIMENSION_KEY in metadata and not metadata.get(LISTS_KEY):
+                return  # ours, and never held a list: nothing can leak, so dropping stays O(1)
+            for chunk in self._chunks(collection.get(include=[])["ids"]):
+                collection.delete(ids=list(chunk))
 
         with self._write_lock:
-            self._on(name, "delete_collection", empty, read=False)
             with self._lock:
                 self._handles.pop(name, None)
+            self._call("delete_collection", name, empty)
             self._call("delete_collection", name, lambda: self._client.delete_collection(name))
 
     # -- records ------------------------------------------------------------------------------------------------
@@ -185,6 +192,8 @@ class ChromaAdapter(Adapter):
     def upsert(self, name: str, batch: RecordBatch) -> None:
         def write(handle: _Handle) -> None:
             collection = handle.collection
+            if not (collection.metadata or {}).get(LISTS_KEY) and _has_lists(batch):
+                collection.modify(metadata={**(collection.metadata or {}), LISTS_KEY: True})
             old = collection.get(ids=batch.ids, include=["metadatas"])
             old_keys = {i: frozenset(md or ()) for i, md in zip(old["ids"], old["metadatas"] or ())}
             metadatas = [
@@ -305,6 +314,10 @@ def _info(collection: ChromaCollection) -> CollectionInfo:
             )
         dimension = len(peeked[0])
     return CollectionInfo(name=collection.name, dimension=int(dimension), metric=_metric(collection))
+
+
+def _has_lists(batch: RecordBatch) -> bool:
+    return any(type(value) is list for metadata in batch.metadatas for value in metadata.values())
 
 
 def _native_include(include: frozenset[str]) -> list[str]:
