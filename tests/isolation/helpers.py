@@ -8,7 +8,19 @@ from pathlib import Path
 
 import numpy as np
 
+from vectorstore.isolation import IsolatedAdapter
+from vectorstore.isolation.faults import FaultKind, Moment
 from vectorstore.store import VectorStore
+
+
+def isolated(store: VectorStore) -> IsolatedAdapter:
+    assert isinstance(store.adapter, IsolatedAdapter)
+    return store.adapter
+
+
+def inject(store: VectorStore, kind: FaultKind, op: str, when: Moment = "before", times: int = 1) -> None:
+    """Arm a real crash or hang in the store's worker (the test-only hook)."""
+    isolated(store)._inject_fault(kind, op, when, times=times)
 
 
 def worker_pid(store: VectorStore) -> int:

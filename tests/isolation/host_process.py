@@ -23,12 +23,13 @@ class Printer:
 def main(mode: str) -> None:
     registry().register(Printer())
     resolved = resolve("memory://", isolation="process", timeout_s=120)
-    store = VectorStore(IsolatedAdapter(resolved, IsolationPolicy(orphan_grace_s=1.0)), url=resolved.url)
+    adapter = IsolatedAdapter(resolved, IsolationPolicy(orphan_grace_s=1.0))
+    store = VectorStore(adapter, url=resolved.url)
     print("pid", store.stats()["worker"]["pid"], flush=True)
     if mode == "exit":
         return  # no close(): interpreter exit must stop the worker
     if mode == "busy":
-        store.adapter._inject_fault("hang", "list_collections")  # type: ignore[attr-defined]
+        adapter._inject_fault("hang", "list_collections")
         print("calling", flush=True)
         store.list_collections()
     sys.stdin.read()  # "idle": wait to be killed

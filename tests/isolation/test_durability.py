@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 from vectorstore.errors import WorkerCrashed, WorkerTimeout
+from vectorstore.isolation.faults import FaultKind, Moment
 from vectorstore.store import VectorStore
 
 from .conftest import Opener, Target
-from .helpers import vectors
+from .helpers import inject, vectors
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the injected faults use POSIX signals")
 
@@ -33,13 +34,13 @@ def _write(store: VectorStore, ids: list[str], matrix: np.ndarray) -> None:
 
 @pytest.mark.parametrize(("kind", "when"), [("segv", "before"), ("abort", "after"), ("sigkill", "after")])
 def test_acknowledged_writes_survive_a_crash_and_the_crashed_write_is_retried(
-    open_isolated: Opener, persistent: Target, kind: str, when: str
+    open_isolated: Opener, persistent: Target, kind: FaultKind, when: Moment
 ) -> None:
     first, second = vectors(len(FIRST), seed=1), vectors(len(SECOND), seed=2)
     store = open_isolated(persistent())
     store.create_collection("docs", 8)
     _write(store, FIRST, first)
-    store.adapter._inject_fault(kind, "upsert", when)  # type: ignore[attr-defined]
+    inject(store, kind, "upsert", when)
     _write(store, SECOND, second)  # the worker dies; a full-replace upsert is retried on a new one
     report = store.stats()
     assert report["failures"] == {"crash": 1} and report["restarts"] == 1
@@ -55,7 +56,7 @@ def test_a_poison_write_loses_nothing_acknowledged_before_it(open_isolated: Open
     store = open_isolated(persistent())
     store.create_collection("docs", 8)
     _write(store, FIRST, first)
-    store.adapter._inject_fault("segv", "upsert", "after", times=2)  # type: ignore[attr-defined]
+    inject(store, "segv", "upsert", "after", times=2)
     with pytest.raises(WorkerCrashed, match="poison request"):
         _write(store, SECOND, vectors(len(SECOND), seed=2))
     _assert_holds(store, FIRST, first)
@@ -70,7 +71,7 @@ def test_a_hung_write_is_killed_and_the_next_worker_can_open_the_same_path(
     store = open_isolated(persistent(timeout_s=1.5))
     store.create_collection("docs", 8)
     _write(store, FIRST, first)
-    store.adapter._inject_fault("native_hang", "upsert", "before")  # type: ignore[attr-defined]
+    inject(store, "native_hang", "upsert", "before")
     with pytest.raises(WorkerTimeout):
         _write(store, SECOND, vectors(len(SECOND), seed=2))
     _assert_holds(store, FIRST, first)
@@ -79,7 +80,7 @@ def test_a_hung_write_is_killed_and_the_next_worker_can_open_the_same_path(
 
 def test_a_create_that_crashed_after_applying_is_not_retried(open_isolated: Opener, persistent: Target) -> None:
     store = open_isolated(persistent())
-    store.adapter._inject_fault("segv", "create_collection", "after")  # type: ignore[attr-defined]
+    inject(store, "segv", "create_collection", "after")
     with pytest.raises(WorkerCrashed, match="may or may not have taken effect"):
         store.create_collection("docs", 8)
     assert [info.name for info in store.list_collections()] == ["docs"]  # it had taken effect

@@ -10,10 +10,11 @@ import time
 import pytest
 
 from vectorstore.errors import CircuitOpen, CollectionNotFound, StoreClosed, WorkerCrashed, WorkerTimeout
-from vectorstore.isolation import IsolationPolicy, timeout
+from vectorstore.isolation import timeout
+from vectorstore.isolation.faults import FaultKind, Moment
 
 from .conftest import FAST, EventRecorder, Opener
-from .helpers import process_gone, wait_until_gone, worker_pid
+from .helpers import inject, isolated, process_gone, wait_until_gone, worker_pid
 
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="signals and the C-level hang are POSIX")
 
@@ -30,11 +31,11 @@ CRASHES = {
 @pytest.mark.parametrize("when", ["before", "after"])
 @pytest.mark.parametrize("kind", sorted(CRASHES))
 def test_crash_is_a_typed_error_in_words_and_the_worker_restarts(
-    open_isolated: Opener, events: EventRecorder, kind: str, when: str
+    open_isolated: Opener, events: EventRecorder, kind: FaultKind, when: Moment
 ) -> None:
     store = open_isolated()
     old_pid = worker_pid(store)
-    store.adapter._inject_fault(kind, "create_collection", when)  # type: ignore[attr-defined]
+    inject(store, kind, "create_collection", when)
     with pytest.raises(WorkerCrashed) as caught:
         store.create_collection("docs", 4)
     error = caught.value
@@ -43,11 +44,12 @@ def test_crash_is_a_typed_error_in_words_and_the_worker_restarts(
     assert f"worker crashed during create_collection on collection 'docs': {name} ({meaning}" in message
     assert f"Worker pid {old_pid}," in message
     assert "Not retried, since it may or may not have taken effect" in message  # create is not idempotent
-    assert (error.op, error.collection, error.pid, error.exit_name) == ("create_collection", "docs", old_pid, name)  # type: ignore[attr-defined]
+    facts = {key: error.context[key] for key in ("op", "collection", "pid", "exit_name")}
+    assert facts == {"op": "create_collection", "collection": "docs", "pid": old_pid, "exit_name": name}
     if dump is None:
         assert "No Python traceback was written" in message
     else:
-        assert dump in message and "faults.py" in error.native_traceback  # type: ignore[attr-defined]
+        assert dump in message and "faults.py" in error.context["native_traceback"]
     assert process_gone(old_pid)
     # the store keeps working, on a new worker
     store.create_collection("other", 4)
@@ -63,7 +65,7 @@ def test_crash_is_a_typed_error_in_words_and_the_worker_restarts(
 def test_idempotent_call_is_retried_once_on_a_new_worker(open_isolated: Opener, events: EventRecorder) -> None:
     store = open_isolated()
     store.create_collection("docs", 4)
-    store.adapter._inject_fault("segv", "list_collections")  # type: ignore[attr-defined]
+    inject(store, "segv", "list_collections")
     assert store.list_collections() == []  # retried on a fresh worker (a memory store starts empty)
     assert store.stats()["failures"] == {"crash": 1} and store.stats()["restarts"] == 1
     assert events.kinds()[-3:] == ["worker_crash", "worker_start", "worker_restart"]
@@ -72,7 +74,7 @@ def test_idempotent_call_is_retried_once_on_a_new_worker(open_isolated: Opener, 
 def test_a_retried_call_can_meet_the_new_workers_state(open_isolated: Opener) -> None:
     store = open_isolated()
     store.create_collection("docs", 4)
-    store.adapter._inject_fault("segv", "count")  # type: ignore[attr-defined]
+    inject(store, "segv", "count")
     with pytest.raises(CollectionNotFound):  # memory state died with the first worker: an honest answer
         store.count("docs")
 
@@ -80,14 +82,14 @@ def test_a_retried_call_can_meet_the_new_workers_state(open_isolated: Opener) ->
 def test_a_request_that_crashes_two_workers_is_a_poison_request(open_isolated: Opener) -> None:
     store = open_isolated()
     first = worker_pid(store)
-    store.adapter._inject_fault("segv", "list_collections", times=2)  # type: ignore[attr-defined]
+    inject(store, "segv", "list_collections", times=2)
     with pytest.raises(WorkerCrashed) as caught:
         store.list_collections()
     message = str(caught.value)
     assert message.startswith(
         "poison request: list_collections crashed 2 workers in a row (SIGSEGV then SIGSEGV); it is not retried again"
     )
-    assert caught.value.poison is True  # type: ignore[attr-defined]
+    assert caught.value.context["poison"] is True
     assert f"Worker pid {first}" not in message  # it names the last worker
     report = store.stats()
     assert report["failures"] == {"crash": 2, "poison": 1} and report["restarts"] == 1
@@ -98,7 +100,7 @@ def test_a_request_that_crashes_two_workers_is_a_poison_request(open_isolated: O
 def test_python_hang_times_out_and_the_worker_is_stopped(open_isolated: Opener, events: EventRecorder) -> None:
     store = open_isolated(timeout_s=1.5)
     old_pid = worker_pid(store)
-    store.adapter._inject_fault("hang", "list_collections")  # type: ignore[attr-defined]
+    inject(store, "hang", "list_collections")
     with pytest.raises(WorkerTimeout) as caught:
         store.list_collections()
     message = str(caught.value)
@@ -116,26 +118,25 @@ def test_python_hang_times_out_and_the_worker_is_stopped(open_isolated: Opener, 
 def test_native_hang_ignoring_sigterm_is_killed(open_isolated: Opener) -> None:
     store = open_isolated()
     old_pid = worker_pid(store)
-    store.adapter._inject_fault("native_hang", "list_collections", "after")  # type: ignore[attr-defined]
+    inject(store, "native_hang", "list_collections", "after")
     with timeout(1.0), pytest.raises(WorkerTimeout) as caught:
         store.list_collections()
     message = str(caught.value)
     assert "list_collections did not finish within 1 s" in message
     assert "SIGTERM was ignored (a native hang), so it was killed with SIGKILL" in message
     assert "_deadlock_in_c" in message  # the SIGUSR1 dump shows where it hung
-    assert caught.value.exit_name == "SIGKILL" and process_gone(old_pid)  # type: ignore[attr-defined]
+    assert caught.value.context["exit_name"] == "SIGKILL" and process_gone(old_pid)
     store.create_collection("docs", 4)
 
 
 @posix_only
 def test_per_call_timeout_applies_only_inside_its_block(open_isolated: Opener) -> None:
     store = open_isolated(timeout_s=60)
-    store.adapter._inject_fault("hang", "list_collections")  # type: ignore[attr-defined]
+    inject(store, "hang", "list_collections")
     with timeout(0.5), pytest.raises(WorkerTimeout, match=r"within 0\.5 s"):
         store.list_collections()
-    with pytest.raises(ValueError):
-        with timeout(0):
-            pass
+    with pytest.raises(ValueError), timeout(0):
+        pass
     assert store.stats()["timeout_s"] == 60
 
 
@@ -161,7 +162,7 @@ def test_repeated_crashes_open_the_circuit_then_half_open_then_close(
 ) -> None:
     policy = FAST.model_copy(update={"circuit_failures": 2, "circuit_cooldown_s": 0.5})
     store = open_isolated(policy=policy)
-    store.adapter._inject_fault("abort", "create_collection", times=2)  # type: ignore[attr-defined]
+    inject(store, "abort", "create_collection", times=2)
     with pytest.raises(WorkerCrashed):
         store.create_collection("aaa", 4)
     with pytest.raises(WorkerCrashed):
@@ -186,8 +187,8 @@ def test_repeated_crashes_open_the_circuit_then_half_open_then_close(
 def test_a_death_while_half_open_reopens_the_circuit(open_isolated: Opener) -> None:
     policy = FAST.model_copy(update={"circuit_failures": 1, "circuit_cooldown_s": 0.3})
     store = open_isolated(policy=policy)
-    store.adapter._inject_fault("segv", "list_collections", times=2)  # type: ignore[attr-defined]
-    with pytest.raises(WorkerCrashed, match="the circuit is now open"):  # not retried once the circuit opened
+    inject(store, "segv", "list_collections", times=2)
+    with pytest.raises(WorkerCrashed, match="The circuit is now open: calls fail fast for 0.3 s"):  # and no retry
         store.list_collections()
     time.sleep(0.4)
     with pytest.raises(WorkerCrashed):
@@ -206,7 +207,7 @@ def test_scan_survives_a_crash_at_its_start_but_not_midway(open_isolated: Opener
     store.upsert("docs", [f"id{i}" for i in range(10)], np.ones((10, 4), dtype=np.float32))
     scan = store.scan("docs", batch_size=4)
     assert len(next(scan)) == 4
-    store.adapter._inject_fault("segv", "scan_next")  # type: ignore[attr-defined]
+    inject(store, "segv", "scan_next")
     with pytest.raises(WorkerCrashed, match="start the scan again"):
         next(scan)
 
@@ -215,7 +216,7 @@ def test_scan_survives_a_crash_at_its_start_but_not_midway(open_isolated: Opener
 def test_scan_is_interrupted_when_another_call_replaced_the_worker(open_isolated: Opener) -> None:
     store = open_isolated()
     store.create_collection("docs", 4)
-    store.adapter._inject_fault("segv", "create_collection")  # type: ignore[attr-defined]
+    inject(store, "segv", "create_collection")
     import numpy as np
 
     store.upsert("docs", [f"id{i}" for i in range(10)], np.ones((10, 4), dtype=np.float32))
@@ -231,7 +232,7 @@ def test_fault_injection_is_refused_unless_enabled(open_isolated: Opener, monkey
     store = open_isolated()
     monkeypatch.delenv("VECTORSTORE_ISOLATION_FAULTS")
     with pytest.raises(RuntimeError, match="for tests only"):
-        store.adapter._inject_fault("segv", "count")  # type: ignore[attr-defined]
+        inject(store, "segv", "count")
 
 
 def test_close_during_a_long_call_ends_it_with_store_closed(open_isolated: Opener, events: EventRecorder) -> None:
@@ -240,7 +241,7 @@ def test_close_during_a_long_call_ends_it_with_store_closed(open_isolated: Opene
     policy = FAST.model_copy(update={"stop_timeout_s": 0.5})
     store = open_isolated(policy=policy, timeout_s=60)
     pid = worker_pid(store)
-    store.adapter._inject_fault("hang", "list_collections")  # type: ignore[attr-defined]
+    inject(store, "hang", "list_collections")
     outcome: list[BaseException] = []
 
     def call() -> None:
@@ -251,7 +252,7 @@ def test_close_during_a_long_call_ends_it_with_store_closed(open_isolated: Opene
 
     thread = threading.Thread(target=call)
     thread.start()
-    while store.stats()["calls"] == 0 and not store.adapter._supervisor._lock.locked():  # type: ignore[attr-defined]
+    while not isolated(store)._supervisor._lock.locked():  # the call is under way
         time.sleep(0.01)
     time.sleep(0.2)  # let the request reach the worker
     store.adapter.close()

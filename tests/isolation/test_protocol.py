@@ -28,7 +28,7 @@ def test_typed_error_keeps_message_attributes_and_native_cause() -> None:
     except CollectionNotFound as exc:
         rebuilt = _through_the_pipe(Failure.capture(exc)).rebuild()
     assert type(rebuilt) is CollectionNotFound
-    assert str(rebuilt) == "collection 'docs' does not exist" and rebuilt.collection == "docs"  # type: ignore[attr-defined]
+    assert str(rebuilt) == "collection 'docs' does not exist" and rebuilt.context == {"collection": "docs"}
     assert isinstance(rebuilt.__cause__, KeyError) and rebuilt.__cause__.args == ("native detail",)
     remote = rebuilt.__cause__.__cause__
     assert isinstance(remote, RemoteTraceback) and "native detail" in remote.text and "test_protocol.py" in remote.text
@@ -54,3 +54,31 @@ def test_a_cause_that_cannot_cross_is_replaced_by_the_remote_traceback() -> None
     except BackendError as exc:
         rebuilt = _through_the_pipe(Failure.capture(exc)).rebuild()
     assert isinstance(rebuilt.__cause__, RemoteTraceback) and "_Unpicklable: 3/4" in rebuilt.__cause__.text
+
+
+def test_the_native_traceback_keeps_the_threads_that_matter() -> None:
+    from vectorstore.isolation.process import native_tail
+
+    log = """Fatal Python error: Segmentation fault
+
+Thread 0x00007f0001 (most recent call first):
+  File "/x/multiprocessing/connection.py", line 947 in wait
+  File "/x/vectorstore/isolation/worker.py", line 74 in watch
+  File "/x/threading.py", line 982 in run
+Thread 0x00007f0002 (most recent call first):
+  File "/x/chromadb/api/rust.py", line 500 in _query
+Current thread 0x00007f0003 (most recent call first):
+  File "/x/vectorstore_chroma/adapter.py", line 210 in upsert
+  File "/x/multiprocessing/process.py", line 108 in run
+  File "/x/multiprocessing/spawn.py", line 135 in _main
+  File "<string>", line 1 in <module>
+
+Extension modules: numpy.core._multiarray_umath, chromadb_rust_bindings (total: 2)
+"""
+    assert native_tail(log).splitlines() == [
+        "Fatal Python error: Segmentation fault",
+        "Thread 0x00007f0002 (most recent call first):",
+        '  File "/x/chromadb/api/rust.py", line 500 in _query',
+        "Current thread 0x00007f0003 (most recent call first):",
+        '  File "/x/vectorstore_chroma/adapter.py", line 210 in upsert',
+    ]

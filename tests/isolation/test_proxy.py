@@ -57,7 +57,9 @@ def test_every_method_answers_like_the_reference_adapter(open_isolated: Opener) 
         assert got == reference.query("docs", queries, k=5, include=include)
         truth = scores.top_k(scores.exact("cosine", queries, matrix), 5)
         assert [[m.id for m in row] for row in got] == [[f"id{i}" for i in row] for row in truth]
-        assert isolated.delete("docs", ids=["id1", "id2", "nope"]) == reference.delete("docs", ids=["id1", "id2", "nope"])
+        assert isolated.delete("docs", ids=["id1", "id2", "nope"]) == reference.delete(
+            "docs", ids=["id1", "id2", "nope"]
+        )
         assert isolated.delete("docs", where={"i": {"$lt": 10}}) == reference.delete("docs", where={"i": {"$lt": 10}})
         assert list(isolated.scan("docs", batch_size=7)) == list(reference.scan("docs", batch_size=7))
         with pytest.raises(CollectionExists):

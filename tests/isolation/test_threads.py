@@ -10,15 +10,16 @@ from collections import Counter
 import pytest
 
 from vectorstore.errors import WorkerCrashed, WorkerTimeout
+from vectorstore.isolation.faults import FaultKind, Moment
 
 from .conftest import Opener, Target
-from .helpers import vectors
+from .helpers import inject, vectors
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the injected faults use POSIX signals")
 
 THREADS = 8
 #: (kind, op, when, times): crashes before and after the backend call on reads and writes, and one poison request.
-PLAN = [
+PLAN: list[tuple[FaultKind, str, Moment, int]] = [
     ("segv", "upsert", "after", 1),
     ("abort", "get", "before", 1),
     ("sigkill", "count", "before", 1),
@@ -63,7 +64,7 @@ def test_threads_share_a_store_while_workers_crash(open_isolated: Opener, persis
     for kind, op, when, times in PLAN:  # one fault per THREADS finished rounds, while calls are in flight
         for _ in range(THREADS):
             assert finished_rounds.acquire(timeout=300), "no progress: deadlock?"
-        store.adapter._inject_fault(kind, op, when, times=times)  # type: ignore[attr-defined]
+        inject(store, kind, op, when, times=times)
     for thread in threads:
         thread.join(timeout=600)
     assert [thread.name for thread in threads if thread.is_alive()] == [], "deadlock"

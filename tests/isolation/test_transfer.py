@@ -106,9 +106,9 @@ def test_requests_above_the_limit_go_through_the_pipe() -> None:
 
 def test_replies_without_an_arena_use_frames(channels: Any) -> None:
     host, worker, _ = channels
-    payload = {"rows": [np.arange(10_000, dtype=np.float64), np.zeros((0, 3), dtype=np.float32)], "n": 3}
-    got = _exchange(worker, host, payload)
-    np.testing.assert_array_equal(got["rows"][0], payload["rows"][0])
+    rows = [np.arange(10_000, dtype=np.float64), np.zeros((0, 3), dtype=np.float32)]
+    got = _exchange(worker, host, {"rows": rows, "n": 3})
+    np.testing.assert_array_equal(got["rows"][0], rows[0])
     assert got["rows"][1].shape == (0, 3) and got["n"] == 3
 
 

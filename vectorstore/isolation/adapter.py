@@ -45,13 +45,13 @@ class IsolatedAdapter(Adapter):
         return self._adapter_name
 
     def create_collection(self, name: str, dimension: int, metric: Metric) -> CollectionInfo:
-        return self._supervisor.call("create_collection", (name, dimension, metric), name)  # type: ignore[no-any-return]
+        return self._supervisor.call("create_collection", (name, dimension, metric), name)
 
     def get_collection(self, name: str) -> CollectionInfo:
-        return self._supervisor.call("get_collection", (name,), name)  # type: ignore[no-any-return]
+        return self._supervisor.call("get_collection", (name,), name)
 
     def list_collections(self) -> list[CollectionInfo]:
-        return self._supervisor.call("list_collections", (), None)  # type: ignore[no-any-return]
+        return self._supervisor.call("list_collections", (), None)
 
     def delete_collection(self, name: str) -> None:
         self._supervisor.call("delete_collection", (name,), name)
@@ -60,19 +60,19 @@ class IsolatedAdapter(Adapter):
         self._supervisor.call("upsert", (name, batch), name)
 
     def get(self, name: str, ids: list[str], include: frozenset[str]) -> list[Record]:
-        return self._supervisor.call("get", (name, ids, include), name)  # type: ignore[no-any-return]
+        return self._supervisor.call("get", (name, ids, include), name)
 
     def delete(self, name: str, ids: list[str] | None, where: Node | None) -> int | None:
         """After a crash the delete is retried, and then the count is unknown (None)."""
-        return self._supervisor.call("delete", (name, ids, where), name)  # type: ignore[no-any-return]
+        return self._supervisor.call("delete", (name, ids, where), name)
 
     def count(self, name: str, where: Node | None) -> int:
-        return self._supervisor.call("count", (name, where), name)  # type: ignore[no-any-return]
+        return self._supervisor.call("count", (name, where), name)
 
     def query(
         self, name: str, vectors: np.ndarray, k: int, where: Node | None, include: frozenset[str]
     ) -> list[list[Match]]:
-        return self._supervisor.call("query", (name, vectors, k, where, include), name)  # type: ignore[no-any-return]
+        return self._supervisor.call("query", (name, vectors, k, where, include), name)
 
     def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[list[Record]]:
         return self._supervisor.scan(name, where, batch_size, include)

@@ -22,6 +22,12 @@ def aligned(size: int) -> int:
     return (size + _ALIGN - 1) // _ALIGN * _ALIGN
 
 
+def view(segment: shared_memory.SharedMemory) -> memoryview:
+    buffer = segment.buf
+    assert buffer is not None, "the shared memory segment is closed"
+    return buffer
+
+
 class Arena:
     """The host's segment; grows by doubling up to ``limit`` bytes. Used under the supervisor's call lock."""
 
@@ -58,7 +64,7 @@ class Attachments:
         if self._segment is None or self._segment.name != name:
             self.close()
             self._segment = shared_memory.SharedMemory(name=name)
-        return bytearray(self._segment.buf[offset : offset + size])
+        return bytearray(view(self._segment)[offset : offset + size])
 
     def close(self) -> None:
         if self._segment is not None:

@@ -53,7 +53,7 @@ def trigger(fault: Fault, moment: Moment) -> None:
         return
     require_enabled()
     if fault.kind == "segv":
-        faulthandler._sigsegv()
+        faulthandler._sigsegv()  # type: ignore[attr-defined]  # CPython's own test helper: a real SIGSEGV
     elif fault.kind == "abort":
         os.abort()
     elif fault.kind == "sigkill":

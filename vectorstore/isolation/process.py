@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
 import signal
 import tempfile
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import wait
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -28,6 +30,10 @@ from .transfer import Channel
 
 _TAIL_LINES = 40
 _TAIL_LINE_CHARS = 240
+_WATCH_FRAME = re.compile(r'isolation[/\\]worker\.py", line \d+ in watch$')
+_BOOTSTRAP_FRAME = re.compile(
+    r'multiprocessing[/\\](process|spawn)\.py", line \d+ in |File "<string>", line 1 in <module>'
+)
 #: How long faulthandler gets to write a hung worker's stacks after SIGUSR1 (it writes from the signal handler).
 _DUMP_PAUSE_S = 0.1
 
@@ -81,8 +87,8 @@ class WorkerProcess:
         """The worker's greeting once its adapter is built, or why building it failed (the worker then exits)."""
         message = self._await(timeout)
         if isinstance(message, Reply):
-            return message.value  # type: ignore[no-any-return]
-        return message  # type: ignore[return-value]
+            return message.value
+        return message
 
     def alive(self) -> bool:
         return self.process.exitcode is None
@@ -93,9 +99,9 @@ class WorkerProcess:
         except OSError:  # the worker is gone and its end of the pipe with it
             raise WorkerDied from None
         self.calls += 1
-        return self._await(timeout)  # type: ignore[no-any-return]
+        return self._await(timeout)
 
-    def _await(self, timeout: float) -> object:
+    def _await(self, timeout: float) -> Any:
         conn = self.channel.conn
         ready = wait([conn, self.process.sentinel], timeout)
         if not ready:
@@ -162,8 +168,26 @@ class WorkerProcess:
     def _read_log(self) -> str:
         try:
             with open(self.log_path, encoding="utf-8", errors="replace") as log:
-                lines = log.read().splitlines()
+                return native_tail(log.read())
         except OSError:
             return ""
-        kept = [line for line in lines if line.strip() and not line.startswith("Extension modules:")]
-        return "\n".join(line[:_TAIL_LINE_CHARS] for line in kept[-_TAIL_LINES:])
+
+
+def native_tail(text: str) -> str:
+    """The useful end of a faulthandler log: the stacks of the threads that matter, without the worker's own
+    parent-watch thread, multiprocessing's bootstrap frames and the list of extension modules."""
+    blocks: list[list[str]] = [[]]
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("Extension modules:"):
+            continue
+        if line.startswith(("Thread 0x", "Current thread 0x")):
+            blocks.append([])
+        blocks[-1].append(line[:_TAIL_LINE_CHARS])
+    kept = [
+        line
+        for block in blocks
+        if not any(_WATCH_FRAME.search(frame) for frame in block)
+        for line in block
+        if not _BOOTSTRAP_FRAME.search(line)
+    ]
+    return "\n".join(kept[-_TAIL_LINES:])

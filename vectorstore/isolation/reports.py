@@ -43,18 +43,32 @@ def _facts(op: str, collection: str | None, death: Death) -> dict[str, object]:
 
 
 def _worker(death: Death) -> str:
-    return f"worker pid {death.pid}, up {death.uptime_s:.1f} s, {death.calls} calls served"
+    calls = "1 call" if death.calls == 1 else f"{death.calls} calls"
+    return f"worker pid {death.pid}, up {death.uptime_s:.1f} s, {calls} served"
 
 
-def crashed(op: str, collection: str | None, deaths: list[Death], *, retried: bool, circuit_opened: bool) -> WorkerCrashed:
-    """The error for a call whose worker died; ``deaths`` has two entries when the retry crashed too."""
+def _next(cooldown_s: float | None) -> str:
+    if cooldown_s is None:
+        return "A new worker starts on the next call."
+    return f"The circuit is now open: calls fail fast for {cooldown_s:g} s, then one call tries a new worker."
+
+
+def crashed(
+    op: str, collection: str | None, deaths: list[Death], *, retried: bool, circuit_cooldown_s: float | None
+) -> WorkerCrashed:
+    """The error for a call whose worker died; ``deaths`` has two entries when the retry crashed too.
+
+    ``circuit_cooldown_s`` is set when this death opened the circuit.
+    """
     last = deaths[-1]
     poison = len(deaths) > 1
     if poison:
         names = " then ".join(death.exit.name for death in deaths)
         lines = [
-            f"poison request: {where(op, collection)} crashed {len(deaths)} workers in a row ({names}); "
-            "it is not retried again. Its input is the likely trigger: fix it or leave it out.",
+            (
+                f"poison request: {where(op, collection)} crashed {len(deaths)} workers in a row ({names}); "
+                "it is not retried again. Its input is the likely trigger: fix it or leave it out."
+            ),
             f"Last crash: {last.exit}.",
         ]
     else:
@@ -62,11 +76,9 @@ def crashed(op: str, collection: str | None, deaths: list[Death], *, retried: bo
     lines.append(f"{_worker(last).capitalize()}.")
     if op in _NOT_RETRIED:
         lines.append(f"Not retried, since it may or may not have taken effect: {_NOT_RETRIED[op]}.")
-    elif circuit_opened:
-        lines.append("Not retried: the circuit is now open after repeated worker deaths.")
     elif not retried and not poison:
-        lines.append("Not retried.")
-    lines.append("A new worker starts on the next call.")
+        lines.append("Not retried, since the worker keeps dying.")
+    lines.append(_next(circuit_cooldown_s))
     lines.append(_traceback(last, "Native traceback"))
     return WorkerCrashed("\n".join(lines), **_facts(op, collection, last), poison=poison)
 
@@ -80,7 +92,15 @@ def failed_to_start(death: Death) -> WorkerCrashed:
     return WorkerCrashed("\n".join(lines), **_facts("start", None, death), poison=False)
 
 
-def timed_out(op: str, collection: str | None, timeout_s: float, death: Death, *, idempotent: bool) -> WorkerTimeout:
+def timed_out(
+    op: str,
+    collection: str | None,
+    timeout_s: float,
+    death: Death,
+    *,
+    idempotent: bool,
+    circuit_cooldown_s: float | None,
+) -> WorkerTimeout:
     how = (
         "SIGTERM was ignored (a native hang), so it was killed with SIGKILL"
         if death.sigterm_ignored
@@ -88,7 +108,7 @@ def timed_out(op: str, collection: str | None, timeout_s: float, death: Death, *
     )
     lines = [
         f"{where(op, collection)} did not finish within {timeout_s:g} s (timeout_s); {_worker(death)}: {how}.",
-        "A new worker starts on the next call.",
+        _next(circuit_cooldown_s),
     ]
     if idempotent:
         lines.append(f"The {op} may or may not have been applied; it is safe to call again.")

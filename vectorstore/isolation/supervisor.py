@@ -138,11 +138,13 @@ class Supervisor:
                 if len(deaths) > 1:
                     self.stats.failure("poison")
                 raise reports.crashed(
-                    op, collection, deaths, retried=len(deaths) > 1, circuit_opened=self.circuit.state != "closed"
+                    op, collection, deaths, retried=len(deaths) > 1, circuit_cooldown_s=self._opened_cooldown()
                 ) from None
             except CallTimedOut:
                 death = self._kill(worker, "timeout", reports.where(op, collection), op, collection, timeout_s=timeout)
-                raise reports.timed_out(op, collection, timeout, death, idempotent=op in RETRIED) from None
+                raise reports.timed_out(
+                    op, collection, timeout, death, idempotent=op in RETRIED, circuit_cooldown_s=self._opened_cooldown()
+                ) from None
             except Exception:  # a message that does not pickle fails before a byte is written: still in step
                 raise
             except BaseException:  # e.g. KeyboardInterrupt: the pipe may hold half a message, so drop the worker
@@ -253,6 +255,10 @@ class Supervisor:
                 cooldown_s=self.circuit.cooldown_s,
                 last=self._last_death,
             )
+
+    def _opened_cooldown(self) -> float | None:
+        """The cool-down, when the death just recorded left the circuit open (for the error message)."""
+        return self.circuit.cooldown_s if self.circuit.state != "closed" else None
 
     def _check_circuit(self) -> None:
         if self.circuit.state == "open":

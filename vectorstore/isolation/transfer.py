@@ -17,7 +17,7 @@ import pickle
 from multiprocessing.connection import Connection
 from typing import Any
 
-from .arena import Arena, Attachments, aligned
+from .arena import Arena, Attachments, aligned, view
 
 _Entry = tuple[str | None, int, int]
 
@@ -42,9 +42,9 @@ class Channel:
         layout = self._place(views)
         self.conn.send_bytes(pickle.dumps(layout, protocol=5))
         self.conn.send_bytes(payload)
-        for view, (segment, _, _) in zip(views, layout):
+        for raw, (segment, _, _) in zip(views, layout):
             if segment is None:
-                self.conn.send_bytes(view)
+                self.conn.send_bytes(raw)
         for buffer in buffers:
             buffer.release()
 
@@ -54,13 +54,13 @@ class Channel:
         segment = self.arena.reserve(sum(aligned(v.nbytes) for v in large)) if self.arena and large else None
         layout: list[_Entry] = []
         offset = 0
-        for view in views:
-            if segment is not None and view.nbytes >= self.threshold:
-                segment.buf[offset : offset + view.nbytes] = view
-                layout.append((segment.name, offset, view.nbytes))
-                offset += aligned(view.nbytes)
+        for buffer in views:
+            if segment is not None and buffer.nbytes >= self.threshold:
+                view(segment)[offset : offset + buffer.nbytes] = buffer
+                layout.append((segment.name, offset, buffer.nbytes))
+                offset += aligned(buffer.nbytes)
             else:
-                layout.append((None, 0, view.nbytes))
+                layout.append((None, 0, buffer.nbytes))
         return layout
 
     def recv(self) -> Any:
