@@ -80,17 +80,21 @@ def main() -> None:
     parser.add_argument("--dim", type=int, default=384)
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3, help="rounds; medians are printed")
-    parser.add_argument("--dir", type=Path, default=None, help="work directory (default: a temporary one)")
+    parser.add_argument("--dir", type=Path, default=None,
+                        help="work directory (default: a temporary one); a source already there is reused")
     args = parser.parse_args()
     work = args.dir or Path(tempfile.mkdtemp(prefix="vs-bench-migration-"))
     chroma_path = work / "chroma"
-    started = time.perf_counter()
-    writer = multiprocessing.get_context("spawn").Process(
-        target=write_native, args=(str(chroma_path), args.n, args.dim, 5000)
-    )
-    writer.start()
-    writer.join()
-    print(f"source: {args.n:,} x {args.dim} written with chromadb in {time.perf_counter() - started:.0f} s ({work})")
+    if chroma_path.exists():  # a --dir from an earlier run: writing 100,000 records takes minutes
+        print(f"source: reusing {chroma_path}")
+    else:
+        started = time.perf_counter()
+        writer = multiprocessing.get_context("spawn").Process(
+            target=write_native, args=(str(chroma_path), args.n, args.dim, 5000)
+        )
+        writer.start()
+        writer.join()
+        print(f"source: {args.n:,} x {args.dim} written with chromadb in {time.perf_counter() - started:.0f} s ({work})")
 
     scans, upserts, copies, totals = [], [], [], []
     with vectorstore.open(f"chroma://{chroma_path}") as source, vectorstore.open(f"qdrant://{work / 'qdrant'}") as target:
