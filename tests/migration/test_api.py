@@ -327,3 +327,11 @@ def test_failed_verification_keeps_the_checkpoint(pair: tuple[VectorStore, Vecto
     resumed = migrate(source, target, ["docs"], resume=True, checkpoint_dir=tmp_path, trial_queries=0)
     assert resumed.ok and resumed.collections[0].copy_result.copied == 1  # type: ignore[union-attr]
     assert not Path(item.checkpoint).exists()
+
+
+def test_trial_query_errors_fail_the_report(pair: tuple[VectorStore, VectorStore], tmp_path: Path) -> None:
+    source, target = pair
+    migrate(source, target, ["docs"], checkpoint_dir=tmp_path, trial_queries=0)
+    report = trial(source, target, ["docs"], queries=np.ones((3, 5), dtype=np.float32))
+    first = report.collections[0].trial.slices[0]  # type: ignore[union-attr]
+    assert not report.ok and first.error is not None and first.error.startswith("DimensionMismatch")

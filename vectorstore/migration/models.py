@@ -139,6 +139,8 @@ class CollectionReport(_Model):
     def ok(self) -> bool:
         if self.error or (self.plan is not None and not self.plan.ok):
             return False
+        if self.trial is not None and any(item.error for item in self.trial.slices):
+            return False
         return self.verify is None or self.verify.ok
 
 
