@@ -105,7 +105,7 @@ def test_python_hang_times_out_and_the_worker_is_stopped(open_isolated: Opener, 
         store.list_collections()
     message = str(caught.value)
     assert message.startswith(f"list_collections did not finish within 1.5 s (timeout_s); worker pid {old_pid}")
-    assert "it was stopped with SIGTERM" in message and "it is safe to call again" in message
+    assert "it was stopped with SIGTERM" in message and "may or may not" not in message  # a read
     assert "Where it was stuck (faulthandler, last lines):" in message and "in trigger" in message
     assert process_gone(old_pid)
     assert store.list_collections() == [] and worker_pid(store) != old_pid  # not retried: a new worker now

@@ -11,6 +11,7 @@ import textwrap
 from ..errors import CircuitOpen, WorkerCrashed, WorkerTimeout
 from .process import Death
 
+_WRITES = frozenset({"upsert", "delete"})
 #: What to do after a crash during a call that is not retried automatically.
 _NOT_RETRIED = {
     "create_collection": "check with get_collection, or call create_collection(..., exist_ok=True)",
@@ -93,14 +94,9 @@ def failed_to_start(death: Death) -> WorkerCrashed:
 
 
 def timed_out(
-    op: str,
-    collection: str | None,
-    timeout_s: float,
-    death: Death,
-    *,
-    idempotent: bool,
-    circuit_cooldown_s: float | None,
+    op: str, collection: str | None, timeout_s: float, death: Death, *, circuit_cooldown_s: float | None
 ) -> WorkerTimeout:
+    """The error for a call that outlived its timeout; it is never retried (a hang tends to repeat)."""
     how = (
         "SIGTERM was ignored (a native hang), so it was killed with SIGKILL"
         if death.sigterm_ignored
@@ -110,8 +106,10 @@ def timed_out(
         f"{where(op, collection)} did not finish within {timeout_s:g} s (timeout_s); {_worker(death)}: {how}.",
         _next(circuit_cooldown_s),
     ]
-    if idempotent:
-        lines.append(f"The {op} may or may not have been applied; it is safe to call again.")
+    if op in _NOT_RETRIED:
+        lines.append(f"It may or may not have taken effect: {_NOT_RETRIED[op]}.")
+    elif op in _WRITES:
+        lines.append(f"The {op} may or may not have been applied; calling it again is safe.")
     lines.append(_traceback(death, "Where it was stuck"))
     return WorkerTimeout("\n".join(lines), **_facts(op, collection, death), timeout_s=timeout_s)
 

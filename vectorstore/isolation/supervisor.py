@@ -130,8 +130,9 @@ class Supervisor:
             try:
                 reply = worker.call(request, timeout)
             except WorkerDied:
-                if self._closed:
-                    raise self._closed_during_call(worker, op, collection) from None
+                if self._closed:  # close() gave up waiting for this call and killed the worker
+                    self._finish_close(worker)
+                    raise StoreClosed(f"the store was closed while {reports.where(op, collection)} was running")
                 deaths.append(self._bury(worker, reports.where(op, collection), op, collection))
                 if op in RETRIED and len(deaths) == 1 and self.circuit.state == "closed":
                     continue
@@ -143,14 +144,16 @@ class Supervisor:
             except CallTimedOut:
                 death = self._kill(worker, "timeout", reports.where(op, collection), op, collection, timeout_s=timeout)
                 raise reports.timed_out(
-                    op, collection, timeout, death, idempotent=op in RETRIED, circuit_cooldown_s=self._opened_cooldown()
+                    op, collection, timeout, death, circuit_cooldown_s=self._opened_cooldown()
                 ) from None
             except Exception:  # a message that does not pickle fails before a byte is written: still in step
                 raise
             except BaseException:  # e.g. KeyboardInterrupt: the pipe may hold half a message, so drop the worker
                 self._discard(worker, "interrupted")
                 raise
-            if self.circuit.record_success():
+            if self._closed:  # close() gave up waiting, but the call finished: its result stands
+                self._finish_close(worker)
+            elif self.circuit.record_success():
                 emit("circuit_close", self.label, pid=worker.pid)
             return reply, bool(deaths), self._generation
 
@@ -195,6 +198,9 @@ class Supervisor:
         if isinstance(hello, Failure):  # building the adapter raised (StoreLocked, bad config): not a crash
             worker.reap()
             raise hello.rebuild()
+        if self._closed:  # close() gave up waiting while this worker was starting
+            self._finish_close(worker)
+            raise StoreClosed(f"the isolated store {self.label} was closed while its worker was starting")
         self._worker = worker
         self._generation += 1
         emit("worker_start", self.label, pid=worker.pid, startup_s=round(time.monotonic() - started, 3))
@@ -276,12 +282,12 @@ class Supervisor:
         if self._closed:
             raise StoreClosed(f"the isolated store {self.label} is closed; open a new one")
 
-    def _closed_during_call(self, worker: WorkerProcess, op: str, collection: str | None) -> StoreClosed:
-        death = worker.reap()
+    def _finish_close(self, worker: WorkerProcess) -> None:
+        """The part of close() that had to wait for the running call: reap its worker, free the arena."""
+        death = worker.kill(self.policy.kill_grace_s)
         self._worker = None
         self._arena.close()
         emit("worker_stop", self.label, pid=death.pid, reason="closed during a call", exit=death.exit.name)
-        return StoreClosed(f"the store was closed while {reports.where(op, collection)} was running")
 
     # -- bookkeeping ------------------------------------------------------------------------------------------------
 
