@@ -37,6 +37,7 @@ from . import filters
 from .config import DEFAULT_PORT, QdrantConfig
 from .directory import MANIFEST_FILE
 from .engine import Engine, Shape, native_errors
+from .payload import INDEXED_FIELDS
 
 _DISTANCE: dict[Metric, m.Distance] = {"cosine": m.Distance.COSINE, "dot": m.Distance.DOT, "l2": m.Distance.EUCLID}
 _METRIC: dict[m.Distance, Metric] = {distance: metric for metric, distance in _DISTANCE.items()}
@@ -155,6 +156,9 @@ class ClientEngine(Engine):
             if client.collection_exists(name):
                 raise CollectionExists(f"collection {name!r} already exists", collection=name)
             client.create_collection(name, vectors_config={shape.vector: params} if shape.vector else params)
+            if self._server:  # local mode has no payload indexes
+                for field in INDEXED_FIELDS:
+                    client.create_payload_index(name, field, field_schema=m.PayloadSchemaType.KEYWORD, wait=True)
         self._shapes[name] = shape
 
     @native_errors("get_collection")

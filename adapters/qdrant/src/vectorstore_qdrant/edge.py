@@ -27,6 +27,7 @@ from vectorstore.models import Capabilities
 from . import filters
 from .directory import StoreDirectory
 from .engine import Engine, Shape, native_errors
+from .payload import INDEXED_FIELDS
 
 _DISTANCE = {"cosine": qe.Distance.Cosine, "dot": qe.Distance.Dot, "l2": qe.Distance.Euclid}
 
@@ -97,6 +98,8 @@ class EdgeEngine(Engine):
             params = qe.EdgeVectorParams(size=shape.dimension, distance=_DISTANCE[shape.metric])
             path = self.directory.new_shard_path()
             shard = qe.EdgeShard.create(str(path), qe.EdgeConfig(vectors={shape.vector: params} if shape.vector else params))
+            for field in INDEXED_FIELDS:
+                shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
             shard.flush()
             self.directory.add(name, shape, path)
             self._shards[name] = shard
