@@ -27,7 +27,7 @@ from .registry import AdapterSpec, registry
 DEFAULT_DIRECTORY = ".vectorstore"
 TOML_FILE = "vectorstore.toml"
 SECRET_KEYS = frozenset({"api_key", "password", "token"})
-_STORE_KEYS = ("isolation", "timeout_s")
+_STORE_KEYS = ("isolation", "timeout_s", "circuit_failures", "circuit_cooldown_s")
 
 
 class EnvironmentSettings(BaseSettings):
@@ -48,6 +48,10 @@ class StoreSettings(BaseModel):
     isolation: Literal["none", "process"] | None = None
     #: Per-call timeout of an isolated store, in seconds.
     timeout_s: float = Field(default=180.0, gt=0)
+    #: Consecutive worker deaths of an isolated store that open its circuit.
+    circuit_failures: int = Field(default=3, ge=1)
+    #: How long an open circuit fails calls fast before one call may start a new worker.
+    circuit_cooldown_s: float = Field(default=30.0, gt=0)
 
 
 class Resolved(BaseModel):

@@ -35,7 +35,12 @@ class IsolatedAdapter(Adapter):
 
     def __init__(self, resolved: Resolved, policy: IsolationPolicy | None = None) -> None:
         self._adapter_name = resolved.spec.name
-        self._supervisor = Supervisor(resolved, policy or IsolationPolicy())
+        if policy is None:
+            settings = resolved.settings
+            policy = IsolationPolicy(
+                circuit_failures=settings.circuit_failures, circuit_cooldown_s=settings.circuit_cooldown_s
+            )
+        self._supervisor = Supervisor(resolved, policy)
         #: What the worker's adapter declared when it started (no round trip per call).
         self.capabilities = self._supervisor.capabilities
         self._finalizer = weakref.finalize(self, self._supervisor.close, "finalized (garbage collection or exit)")

@@ -13,8 +13,13 @@ import multiprocessing
 import os
 import re
 import signal
+import sys
 import tempfile
+import threading
 import time
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 from typing import Any
@@ -36,6 +41,28 @@ _BOOTSTRAP_FRAME = re.compile(
 )
 #: How long faulthandler gets to write a hung worker's stacks after SIGUSR1 (it writes from the signal handler).
 _DUMP_PAUSE_S = 0.1
+
+
+_START_LOCK = threading.Lock()
+
+
+@contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Keep a spawned worker from re-running the user's script.
+
+    ``spawn`` re-imports the parent's ``__main__`` in the child. A script that opens a store at top level, without
+    an ``if __name__ == "__main__"`` guard, would then open a store (and start a worker) inside the worker, and
+    multiprocessing aborts the child. The worker needs nothing from ``__main__``, so it is shown an empty one while
+    the start-up data is prepared (``Process.start`` captures it synchronously).
+    """
+    with _START_LOCK:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
 
 
 class WorkerDied(Exception):
@@ -76,7 +103,8 @@ class WorkerProcess:
             name=f"vectorstore-worker {label}",
             daemon=True,
         )
-        self.process.start()
+        with _main_module_hidden():
+            self.process.start()
         child_conn.close()  # only the worker holds its end, so its death closes the pipe
         self.channel = Channel(conn, arena)
         self.pid: int = self.process.pid  # type: ignore[assignment]
