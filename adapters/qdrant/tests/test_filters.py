@@ -111,7 +111,8 @@ def test_edge_boolean_match_bug_is_real(tmp_path: Path) -> None:
 
     shard = qe.EdgeShard.create(str(tmp_path / "s"), qe.EdgeConfig(vectors=qe.EdgeVectorParams(2, qe.Distance.Dot)))
     try:
-        shard.update(qe.UpdateOperation.upsert_points([qe.Point(1, [1.0, 0.0], {"b": True}), qe.Point(2, [0.0, 1.0], {"b": 1})]))
+        points = [qe.Point(1, [1.0, 0.0], {"b": True}), qe.Point(2, [0.0, 1.0], {"b": 1})]
+        shard.update(qe.UpdateOperation.upsert_points(points))
         condition = qe.Filter(must=[qe.FieldCondition("b", match=qe.MatchValue(True))])
         found, _ = shard.scroll(qe.ScrollRequest(limit=10, filter=condition))
     finally:

@@ -117,8 +117,7 @@ class QdrantAdapter(Adapter):
             if present:
                 self.engine.delete_ids(name, [point.id for point in present])
             return len(present)
-        clause = self._clause(where)
-        assert clause is not None  # the store passes ids or a filter
+        clause = self.translator.translate(where)  # type: ignore[arg-type]  # the store passes ids or a filter
         doomed = self.engine.count(name, clause)
         if doomed:
             self.engine.delete_where(name, clause)

@@ -91,7 +91,11 @@ class ClientEngine(Engine):
         )
         self.where = self._describe()
         self.client = self._connect()
-        self._substring = not self._server or _version(self._server_version()) >= SUBSTRING_SINCE
+        try:
+            self._substring = not self._server or _version(self._server_version()) >= SUBSTRING_SINCE
+        except BaseException:
+            self.client.close()
+            raise
 
     def _describe(self) -> str:
         config = self._config
@@ -105,7 +109,9 @@ class ClientEngine(Engine):
             return QdrantClient(":memory:")
         if config.engine == "local":
             if (Path(self.where) / MANIFEST_FILE).exists():
-                raise ConfigurationError(f"{self.where} holds an embedded-engine store; open it with qdrant://{self.where}")
+                raise ConfigurationError(
+                    f"{self.where} holds an embedded-engine store; open it with qdrant://{self.where}"
+                )
             try:
                 return QdrantClient(path=self.where, force_disable_check_same_thread=True)
             except RuntimeError as exc:

@@ -64,7 +64,9 @@ class StoreDirectory:
             return {}
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != FORMAT:
-            raise ConfigurationError(f"{path}: unknown manifest format {data.get('format')!r}; upgrade vectorstore-qdrant")
+            raise ConfigurationError(
+                f"{path}: unknown manifest format {data.get('format')!r}; upgrade vectorstore-qdrant"
+            )
         return dict(data["collections"])
 
     def _save(self) -> None:

@@ -97,7 +97,8 @@ class EdgeEngine(Engine):
                 raise CollectionExists(f"collection {name!r} already exists", collection=name)
             params = qe.EdgeVectorParams(size=shape.dimension, distance=_DISTANCE[shape.metric])
             path = self.directory.new_shard_path()
-            shard = qe.EdgeShard.create(str(path), qe.EdgeConfig(vectors={shape.vector: params} if shape.vector else params))
+            vectors = {shape.vector: params} if shape.vector else params
+            shard = qe.EdgeShard.create(str(path), qe.EdgeConfig(vectors=vectors))
             for field in INDEXED_FIELDS:
                 shard.update(qe.UpdateOperation.create_field_index(field, qe.PayloadSchemaType.Keyword))
             shard.flush()
