@@ -19,7 +19,7 @@ numbers in lists
     Chroma) are sent as floats, which still match ints.
 fractional numbers against ints
     Chroma 1.5.9 truncates a fractional operand before comparing it with int values (chroma#7491: ``$eq 2.5``
-    matches 2, ``$gte 2.5`` matches 2, ``$lt -2.5`` misses -3's neighbour -2 ...). :func:`_set` and :func:`_range`
+    matches 2, ``$gte 2.5`` matches 2, ``$gt -2.5`` misses -2). :func:`_set` and :func:`_range`
     rewrite such conditions with integer operands so they are exact both with the bug and after its fix.
 shape
     Chroma wants one key per dict and at least two clauses per ``$and``/``$or``; documents are filtered inside
