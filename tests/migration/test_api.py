@@ -335,3 +335,12 @@ def test_trial_query_errors_fail_the_report(pair: tuple[VectorStore, VectorStore
     report = trial(source, target, ["docs"], queries=np.ones((3, 5), dtype=np.float32))
     first = report.collections[0].trial.slices[0]  # type: ignore[union-attr]
     assert not report.ok and first.error is not None and first.error.startswith("DimensionMismatch")
+
+
+def test_empty_collection(tmp_path: Path) -> None:
+    source, target = vectorstore.open("memory://"), vectorstore.open("memory://")
+    source.create_collection("empty", 8, "dot")
+    report = migrate(source, target, ["empty"], checkpoint_dir=tmp_path)
+    item = report.collections[0]
+    assert report.ok and item.copy_result.copied == 0 and item.trial.slices[0].queries == 0  # type: ignore[union-attr]
+    assert target.get_collection("empty").metric == "dot" and target.count("empty") == 0
