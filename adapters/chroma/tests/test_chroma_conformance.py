@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import pytest
 
 from vectorstore_conformance import ConformanceTests
-
-
-def _isolation_missing() -> str | None:
-    """Why the isolated class cannot run yet (None once ``vectorstore.isolation`` provides ``IsolatedAdapter``)."""
-    try:
-        module = importlib.import_module("vectorstore.isolation")
-    except ImportError as exc:
-        return f"vectorstore.isolation is not available yet ({exc})"
-    if not hasattr(module, "IsolatedAdapter"):
-        return "vectorstore.isolation does not provide IsolatedAdapter yet"
-    return None
 
 
 class TestChromaEmbeddedDirect(ConformanceTests):
@@ -27,7 +15,6 @@ class TestChromaEmbeddedDirect(ConformanceTests):
         return f"chroma://{tmp_path}/c?isolation=none"
 
 
-@pytest.mark.skipif(_isolation_missing() is not None, reason=str(_isolation_missing()))
 class TestChromaEmbeddedIsolated(ConformanceTests):
     @pytest.fixture
     def store_url(self, tmp_path: Path) -> str:

@@ -66,6 +66,17 @@ def test_second_store_in_the_same_process_is_refused(tmp_path: Path) -> None:
         assert [info.name for info in again.list_collections()] == ["kept"]
 
 
+def test_isolated_stores_are_refused_too(tmp_path: Path) -> None:
+    """With process isolation (Chroma's default) the worker holds the lock; the refusal crosses the process boundary."""
+    url = f"chroma://{tmp_path}/c"
+    with vectorstore.open(url) as first:
+        first.create_collection("kept", 2)
+        with pytest.raises(StoreLocked, match=str(first.stats()["worker"]["pid"])):
+            vectorstore.open(url)
+    with vectorstore.open(url) as again:
+        assert [info.name for info in again.list_collections()] == ["kept"]
+
+
 def test_other_process_is_refused_until_the_owner_dies(tmp_path: Path, reaper: list[subprocess.Popen[str]]) -> None:
     url = f"chroma://{tmp_path}/c?isolation=none"
     owner = _python(

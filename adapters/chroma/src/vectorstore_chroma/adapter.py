@@ -94,20 +94,19 @@ class ChromaAdapter(Adapter):
 
     def _call(self, operation: str, collection: str | None, call: Callable[[], T], *, read: bool = False) -> T:
         """Run a native call, retrying transient read failures and translating every native exception."""
-        attempts = _READ_ATTEMPTS if read else 1
-        for attempt in range(attempts):
+        attempt = 0
+        while True:
             try:
                 return call()
             except VectorStoreError:
                 raise
             except Exception as exc:
-                if attempt + 1 < attempts and is_transient(exc):
-                    with self._lock:
-                        self._transient_retries += 1
-                    time.sleep(0.005 * 2**attempt)
-                    continue
-                raise translate(exc, operation, collection) from exc
-        raise AssertionError("unreachable")
+                attempt += 1
+                if not (read and attempt < _READ_ATTEMPTS and is_transient(exc)):
+                    raise translate(exc, operation, collection) from exc
+                with self._lock:
+                    self._transient_retries += 1
+                time.sleep(0.005 * 2**attempt)
 
     def _handle(self, name: str) -> _Handle:
         with self._lock:
