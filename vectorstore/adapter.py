@@ -70,6 +70,14 @@ class Adapter:
         """Every matching record exactly once, in batches of at most ``batch_size``."""
         raise NotImplementedError("The 'scan' method must be implemented.")
 
+    def native_ids(self, ids: list[str]) -> list[str]:
+        """The identity each id has inside the backend: two ids with one native id would be one record.
+
+        Adapters that map ids (Qdrant stores ``uuid5`` points) override it so migrations can find ids that would
+        merge before writing anything; the default is the id itself.
+        """
+        return list(ids)
+
     def stats(self) -> dict[str, Any]:
         """Operational counters; adapters and wrappers with something to report override it."""
         return {}

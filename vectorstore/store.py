@@ -62,6 +62,11 @@ class VectorStore:
         """Operational counters of the adapter (calls, crashes, latencies for an isolated one)."""
         return self.adapter.stats()
 
+    def native_ids(self, ids: Sequence[str]) -> list[str]:
+        """How the backend identifies each id (see :meth:`Adapter.native_ids`); equal values would be one record."""
+        self._check_open()
+        return self.adapter.native_ids(validation.ids(ids, "(any)", unique=False))
+
     def collection(self, name: str) -> Collection:
         """A handle that fills in the collection name for each call."""
         return Collection(self, validation.collection_name(name))

@@ -14,7 +14,6 @@ from vectorstore.batch import RecordBatch
 from vectorstore.errors import CollectionNotFound, InvalidInput
 from vectorstore.migration import CheckpointExists, Observer, migrate, trial, verify
 from vectorstore.migration.checkpoint import checkpoint_path
-from vectorstore.migration.collisions import PROBE_PREFIX
 from vectorstore.models import Capabilities, Record
 
 from .conftest import Corpus, assert_holds, make_corpus
@@ -143,6 +142,9 @@ class _FoldCase(MemoryAdapter):
                 del rows[key]
             super().upsert(name, batch.slice(i, i + 1))
 
+    def native_ids(self, ids: list[str]) -> list[str]:
+        return [i.lower() for i in ids]
+
     def get(self, name: str, ids: list[str], include: frozenset[str]) -> list[Record]:
         rows = self._get(name).rows
         wanted = {i.lower() for i in ids}
@@ -159,14 +161,13 @@ def test_colliding_ids_stop_the_copy_with_the_list(tmp_path: Path) -> None:
     assert item.plan is not None and item.plan.ids_checked
     assert item.plan.collisions == [["PAPER-A", "Paper-A", "paper-a"], ["X-b", "x-B"]]
     assert not item.ok and item.copy_result is None
-    assert target.list_collections() == [], "nothing written, scratch collection removed"
+    assert target.list_collections() == [], "nothing written"
 
 
 def test_no_collisions_on_a_faithful_target(pair: tuple[VectorStore, VectorStore], tmp_path: Path) -> None:
     source, target = pair
     plan = migrate(source, target, ["docs"], dry_run=True, checkpoint_dir=tmp_path).collections[0].plan
     assert plan is not None and plan.ids_checked and plan.collisions == []
-    assert not any(c.name.startswith(PROBE_PREFIX) for c in target.list_collections())
 
 
 def test_dry_run_reports_and_writes_nothing(pair: tuple[VectorStore, VectorStore], tmp_path: Path) -> None:

@@ -199,9 +199,6 @@ def migrate(
     where: Optional[list[str]] = WhereOption,
     checkpoint_dir: Path = typer.Option(DEFAULT_CHECKPOINT_DIRECTORY, help="Where checkpoints are kept."),
     batch_delay: float = typer.Option(0.0, help="Milliseconds to pause after each batch, to spare a busy server."),
-    skip_id_check: bool = typer.Option(
-        False, "--skip-id-check", help="Do not probe the target for ids it would merge (needs a scratch collection)."
-    ),
 ) -> None:
     """Copy collections from SOURCE to TARGET, resumably, then verify the copy and compare search on both sides."""
     if resume and restart:
@@ -211,7 +208,7 @@ def migrate(
     with _progress() as progress:
         result = migrate_api(
             source, target, names, batch_size=batch_size, resume=resume, restart=restart, dry_run=dry_run,
-            check_ids=not skip_id_check, verify_sample=verify_sample, trial_queries=trial_queries, k=k, wheres=wheres,
+            verify_sample=verify_sample, trial_queries=trial_queries, k=k, wheres=wheres,
             checkpoint_dir=checkpoint_dir, batch_delay=batch_delay / 1000.0, observer=_Bar(progress),
         )
     if dry_run:

@@ -52,6 +52,9 @@ class IsolatedAdapter(Adapter):
     def create_collection(self, name: str, dimension: int, metric: Metric) -> CollectionInfo:
         return self._supervisor.call("create_collection", (name, dimension, metric), name)
 
+    def native_ids(self, ids: list[str]) -> list[str]:
+        return self._supervisor.call("native_ids", (ids,), None)
+
     def get_collection(self, name: str) -> CollectionInfo:
         return self._supervisor.call("get_collection", (name,), name)
 

@@ -115,7 +115,7 @@ def plan_collection(
     if read_records:
         _find_unholdable(source, info, plan, batch_size)
     if check_ids and not plan.blockers and holdable:
-        plan.collisions = find_collisions(target, lambda: checkpoint.source_ids(batch_size), expected=holdable)
+        plan.collisions = find_collisions(target, lambda: checkpoint.source_ids(batch_size))
         plan.ids_checked = True
     return plan
 

@@ -20,7 +20,6 @@ from .. import open as open_store
 from ..errors import InvalidInput, VectorStoreError
 from ..store import VectorStore
 from .checkpoint import DEFAULT_DIRECTORY, Checkpoint, checkpoint_path
-from .collisions import PROBE_PREFIX
 from .copy import copy_collection
 from .models import CollectionReport, Report
 from .plan import plan_collection
@@ -68,7 +67,7 @@ def _stores(source: StoreLike, target: StoreLike) -> Iterator[tuple[VectorStore,
 def _collections(source: VectorStore, names: Sequence[str] | None) -> list[str]:
     if names:
         return list(dict.fromkeys(names))
-    return [info.name for info in source.list_collections() if not info.name.startswith(PROBE_PREFIX)]
+    return [info.name for info in source.list_collections()]
 
 
 def _report(command: Literal["migrate", "verify", "trial"], source: VectorStore, target: VectorStore, **extra: Any) -> Report:
