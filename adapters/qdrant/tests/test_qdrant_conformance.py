@@ -1,6 +1,7 @@
 """The shared conformance suite on every Qdrant engine: embedded (qdrant-edge-py), local mode, and a server.
 
 - ``TestEdge``: the embedded engine, the whole suite.
+- ``TestEdgeApproximate``: the embedded engine with ``exact=false``, where the suite measures recall instead.
 - ``TestLocalMemory``: qdrant-client local mode in memory, the whole suite (the same Python code as on disk).
 - ``TestLocalDisk``: local mode on disk, the groups where the disk matters (collections, persistence, durability,
   the directory lock). qdrant-client commits one sqlite transaction per written point (about 20 ms each on a slow
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from vectorstore_conformance import ConformanceTests
-from vectorstore_conformance.suite import CollectionTests, DurabilityTests, PersistenceTests
+from vectorstore_conformance.suite import CollectionTests, DurabilityTests, PersistenceTests, RecallTests
 
 QDRANT_URL = os.environ.get("QDRANT_URL")
 
@@ -27,6 +28,12 @@ class TestEdge(ConformanceTests):
     @pytest.fixture
     def store_url(self, tmp_path: Path) -> str:
         return f"qdrant://{tmp_path}/q"
+
+
+class TestEdgeApproximate(RecallTests):
+    @pytest.fixture
+    def store_url(self, tmp_path: Path) -> str:
+        return f"qdrant://{tmp_path}/q?exact=false"
 
 
 class TestLocalMemory(ConformanceTests):
