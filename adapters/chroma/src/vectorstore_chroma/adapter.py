@@ -152,6 +152,9 @@ class ChromaAdapter(Adapter):
         return CollectionInfo(name=name, dimension=dimension, metric=metric)
 
     def get_collection(self, name: str) -> CollectionInfo:
+        """Always asks Chroma (another client may have dropped or recreated it) and refreshes the cached handle."""
+        with self._lock:
+            self._handles.pop(name, None)
         return self._on(name, "get_collection", lambda handle: _info(handle.collection), read=True)
 
     def list_collections(self) -> list[CollectionInfo]:
@@ -282,6 +285,8 @@ class ChromaAdapter(Adapter):
             if self.config.kind == "memory":  # its database is dropped, which leaks like delete_collection does
                 for info in self.list_collections():
                     self.delete_collection(info.name)
+        except VectorStoreError as exc:  # closing must release the client whatever happened before
+            log.warning("chroma+memory store %s: collections not emptied before close: %s", self.location, exc)
         finally:
             with self._lock:
                 self._handles.clear()

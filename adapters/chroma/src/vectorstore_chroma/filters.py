@@ -1,7 +1,7 @@
 """Translate a parsed filter tree into one exact Chroma ``where`` dict.
 
 Chroma's own operators already agree with the reference meaning on missing fields, types (bool is never a number,
-``1 == 1.0``) and lists versus scalars (backends.md 1). Four gaps remain, closed here without approximation:
+``1 == 1.0``) and lists versus scalars (backends.md 1). The remaining gaps are closed here, without approximation:
 
 ``$exists``
     Every user key has a reserved flag ``_vs_num_<key>`` (``True`` for a number, ``False`` for anything else; see
@@ -11,8 +11,7 @@ Chroma's own operators already agree with the reference meaning on missing field
     Pushed down to the leaves with De Morgan, negating each condition into its exact complement: ``$eq``/``$ne`` and
     ``$in``/``$nin`` swap (Chroma's ``$ne``/``$nin`` already match missing fields, other types and lists);
     ``$contains`` becomes ``$not_contains``; a range's complement is the opposite range *or* "not a number",
-    which is ``flag $ne true``; a document
-    ``$contains`` becomes ``#document $not_contains``.
+    which is ``flag $ne true``; a document ``$contains`` becomes ``#document $not_contains``.
 numbers in lists
     Chroma keeps int and float lists apart (``[1.0] $contains 1`` is false), so a numeric ``$contains`` tests the
     int and the float form of an integral operand; ``$in``/``$nin`` lists of mixed ints and floats (an error in
