@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import chromadb
 import numpy as np
@@ -11,7 +12,8 @@ import pytest
 from chromadb.config import Settings
 
 import vectorstore
-from vectorstore.models import Record
+from vectorstore.errors import BackendError
+from vectorstore.models import CollectionInfo, Record
 from vectorstore.store import VectorStore
 from vectorstore_chroma.adapter import CHROMA_MAX_BATCH
 
@@ -126,3 +128,22 @@ def test_batches_above_chroma_limit(memory_url: str) -> None:
         assert len(results) == n and sum(hits[0].id == ids[i] for i, hits in enumerate(results)) == n
         assert store.delete("big", ids[: n - 10] + ["missing"]) == n - 10
         assert store.count("big") == 10
+
+
+def test_collections_written_by_plain_chromadb(tmp_path: Path) -> None:
+    """Read back what chromadb wrote without vectorstore: shape from a stored vector and the configured space."""
+    client = chromadb.PersistentClient(str(tmp_path / "c"), Settings(anonymized_telemetry=False))
+    native = client.create_collection("native", embedding_function=None, configuration={"hnsw": {"space": "ip"}})
+    native.add(ids=["a", "b"], embeddings=[[1.0, 0.0, 0.0], [0.0, 2.0, 0.0]], documents=["doc", None], metadatas=[{"k": 1}, None])
+    client.create_collection("empty-native", embedding_function=None)
+    client.close()
+
+    with vectorstore.open(f"chroma://{tmp_path}/c?isolation=none") as store:
+        assert store.list_collections() == [CollectionInfo(name="native", dimension=3, metric="dot")]  # empty one skipped
+        with pytest.raises(BackendError, match="dimension is unknown"):
+            store.get_collection("empty-native")
+        assert store.get("native", ["b", "a"]) == [Record(id="b", metadata={}), Record(id="a", document="doc", metadata={"k": 1})]
+        (best,) = store.search("native", [0.0, 1.0, 0.0], k=1)
+        assert (best.id, best.score) == ("b", pytest.approx(2.0))
+        store.upsert("native", ["a"], [[0.0, 0.0, 1.0]], metadatas=[{"j": 2}])  # full replace works on them too
+        assert store.get("native", ["a"])[0] == Record(id="a", metadata={"j": 2})
