@@ -13,7 +13,8 @@ none is given. Deleting and re-adding would replace, but a crash between the two
 acknowledged earlier. Instead the adapter reads the keys of the records that exist already and sends *one* upsert
 whose metadata sets every new key and nulls every old key that is gone, and whose document replaces the old one
 (``""`` plus ``_vs_nodoc`` for none, since ``None`` would keep it). A Chroma upsert of up to ``max_batch`` records is
-one write to its log, so after a crash each record is either the old or the new one. New records keep ``None``
+one multi-row insert into its SQLite log (5,461 = SQLite's 32,767 variables / 6 per record), so after a crash each
+record is either the old or the new one. New records keep ``None``
 documents as they are (cheaper: no full-text entry).
 """
 
