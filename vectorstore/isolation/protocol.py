@@ -33,6 +33,7 @@ CALLS: frozenset[str] = frozenset(
         "delete",
         "count",
         "query",
+        "native_ids",
         "stats",
     }
 )

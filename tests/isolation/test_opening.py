@@ -1,7 +1,8 @@
-"""A plain script that opens an isolated store at top level (no ``if __name__ == "__main__"`` guard) must work.
+"""Opening an isolated store the way users do: from a plain script, with options in the URL.
 
-``spawn`` re-imports the parent's ``__main__`` in the worker; without care that re-runs the script inside the worker.
-Settings from the URL (circuit options) must also reach the supervisor.
+``spawn`` re-imports the parent's ``__main__`` in the worker; without care a script with no
+``if __name__ == "__main__"`` guard would run again inside the worker. Settings from the URL (circuit options) must
+reach the supervisor, and every adapter hook must cross the process boundary.
 """
 
 from __future__ import annotations
@@ -28,3 +29,10 @@ def test_script_without_main_guard(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "count 2 circuit 5 2.0" in done.stdout
     assert "bootstrapping phase" not in done.stderr
+
+
+def test_native_ids_cross_the_process_boundary() -> None:
+    import vectorstore
+
+    with vectorstore.open("memory://?isolation=process") as store:
+        assert store.native_ids(["a", "007"]) == ["a", "007"]
