@@ -122,7 +122,7 @@ def main() -> None:
     print(f"  source bare scan      {scan:10,.0f} records/s")
     print(f"  target bare upsert    {upsert:10,.0f} records/s")
     print(f"  migration copy        {copy:10,.0f} records/s   = {copy / slower:.2f} x the slower side (goal >= 0.8)")
-    print(f"  migration end to end  {total:10,.0f} records/s   (with the id probe, planning and verification)")
+    print(f"  migration end to end  {total:10,.0f} records/s   (with planning, the id check and verification)")
 
 
 if __name__ == "__main__":

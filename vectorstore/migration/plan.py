@@ -135,7 +135,7 @@ def _id_problem(record_id: str, collection: str) -> str | None:
 
 
 def _id_holdable(record_id: str, plan: CollectionPlan) -> bool:
-    """Ids are checked on every run (it is cheap, and the id probe could not write a bad one anyway)."""
+    """Ids are checked on every run: it is cheap, and the id collision check needs valid ids."""
     problem = _id_problem(record_id, plan.collection)
     if problem:
         _add_unholdable(plan, Problem(kind="unholdable", id=record_id[:80], detail=problem))
