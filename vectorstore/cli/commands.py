@@ -178,7 +178,7 @@ def query(
 
 @command()
 def demo(url: Optional[str] = UrlOption, collection: str = CollectionOption) -> None:
-    """The main job on the embedded default: ingest the sample data set and run its sample text queries."""
+    """A quick look: ingest the sample data set into the configured store and run its sample text queries."""
     columns = read_records(SAMPLE_DIR / "stdlib_docs.jsonl.gz")
     with open_store(url) as store:
         console.print(f"store: {store!r}")
