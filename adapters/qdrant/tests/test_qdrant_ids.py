@@ -85,3 +85,9 @@ def test_colliding_spellings_are_separate_records(store: VectorStore) -> None:
     np.testing.assert_array_equal(np.array([r.vector for r in records]), vectors)
     hits = store.search("ids", vectors[3], k=1)
     assert hits[0].id == ids[3]
+
+
+def test_store_reports_the_point_ids(store: VectorStore) -> None:
+    """Migrations ask the store for native ids to find ids that would merge; none do here."""
+    ids = sorted(TABLE)
+    assert store.native_ids(ids) == [TABLE[i] for i in ids]

@@ -174,6 +174,10 @@ class QdrantAdapter(Adapter):
             if offset is None:
                 return
 
+    def native_ids(self, ids: list[str]) -> list[str]:
+        """The Qdrant point ids (see :mod:`.ids`): distinct for distinct ids, by construction."""
+        return point_ids(ids)
+
     # -- engine features --------------------------------------------------------------------------------------
 
     def optimize(self, name: str) -> bool:
