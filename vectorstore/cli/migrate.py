@@ -31,8 +31,10 @@ from ..migration import migrate as migrate_api
 from ..migration import trial as trial_api
 from ..migration import verify as verify_api
 from ..migration import write_report
-from ..migration.demo import run_demo
+from .. import open as open_store
+from ..migration.demo import COLLECTION, SAMPLE, run_demo, stores
 from .app import command, console, fail
+from .commands import print_matches
 from .files import read_queries
 
 SourceArgument = typer.Argument(..., help="Source store URL, e.g. chroma:///data/chroma.")
@@ -268,6 +270,9 @@ def demo_migration(
     """The main job: ingest the sample into Chroma (isolated), migrate it to embedded Qdrant, verify, trial, report."""
     with _progress() as progress:
         result, html = run_demo(directory, observer=_Bar(progress), say=lambda text: console.print(escape(text)))
+    with open_store(stores(directory)[1]) as qdrant:
+        for text, embedding in read_queries(SAMPLE.parent / "queries.jsonl")[:3]:
+            print_matches(f"on Qdrant now: {text}", qdrant.search(COLLECTION, embedding, 3))
     console.print(f"\nreport: [bold]{escape(str(html))}[/] (open it in a browser; report.json beside it)")
     if not result.ok:
         raise typer.Exit(1)
