@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import signal
+import subprocess
+import sys
 from collections.abc import Callable
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 import numpy as np
@@ -19,40 +18,49 @@ BATCH = 200
 COLLECTIONS = ("alpha", "beta")
 
 
+#: The writer: two collections, batches forever, one "acked N" line per batch written to both.
+WRITER = """
+import sys
+import numpy as np
+import vectorstore
+
+url, size = sys.argv[1], int(sys.argv[2])
+store = vectorstore.open(url)
+store.create_collection("alpha", 6, "cosine")
+store.create_collection("beta", 6, "l2")
+batch = 0
+while True:
+    ids = [f"b{batch}-{i}" for i in range(size)]
+    vectors = np.random.default_rng(batch).standard_normal((size, 6)).astype(np.float32)
+    for name in ("alpha", "beta"):
+        store.upsert(name, ids, vectors, metadatas=[{"batch": batch, "i": i} for i in range(size)])
+    print("acked", batch, flush=True)
+    batch += 1
+"""
+
+
 def _vectors(batch: int) -> np.ndarray:
     return np.random.default_rng(batch).standard_normal((BATCH, 6)).astype(np.float32)
-
-
-def _writer(url: str, pipe: Connection) -> None:
-    """Child: write batches to two collections forever, reporting each acknowledged batch."""
-    store = vectorstore.open(url)
-    store.create_collection("alpha", 6, "cosine")
-    store.create_collection("beta", 6, "l2")
-    batch = 0
-    while True:
-        ids = [f"b{batch}-{i}" for i in range(BATCH)]
-        for name in COLLECTIONS:
-            store.upsert(name, ids, _vectors(batch), metadatas=[{"batch": batch, "i": i} for i in range(BATCH)])
-        pipe.send(batch)
-        batch += 1
 
 
 @pytest.mark.parametrize("engine", ["edge", "local"])
 def test_acknowledged_writes_survive_sigkill(url_for: Callable[[str], str], engine: str) -> None:
     url = url_for(engine)
-    context = multiprocessing.get_context("spawn")
-    parent, child = context.Pipe()
-    process = context.Process(target=_writer, args=(url, child), daemon=True)
-    process.start()
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, url, str(BATCH)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     acknowledged = -1
     try:
-        while acknowledged < 2:
-            assert parent.poll(120), "the writer acknowledged nothing within 120 s"
-            acknowledged = parent.recv()
+        assert writer.stdout is not None
+        for line in writer.stdout:
+            acknowledged = int(line.split()[1])
+            if acknowledged >= 2:
+                break
     finally:
-        os.kill(process.pid, signal.SIGKILL)  # no close(), no flush: the process just dies
-        process.join(30)
-    assert process.exitcode == -signal.SIGKILL
+        writer.send_signal(signal.SIGKILL)  # no close(), no flush: the process just dies
+        _, errors = writer.communicate(timeout=60)
+    assert acknowledged >= 2, f"the writer stopped after {acknowledged + 1} batches:\n{errors}"
+    assert writer.returncode == -signal.SIGKILL
     with vectorstore.open(url) as store:
         assert {info.name for info in store.list_collections()} == set(COLLECTIONS)
         for name in COLLECTIONS:
@@ -61,7 +69,8 @@ def test_acknowledged_writes_survive_sigkill(url_for: Callable[[str], str], engi
                 records = store.get(name, ids, include=["vector", "metadata"])
                 assert [r.id for r in records] == ids
                 assert [r.metadata for r in records] == [{"batch": batch, "i": i} for i in range(BATCH)]
-                np.testing.assert_allclose(np.array([r.vector for r in records]), _vectors(batch), rtol=1e-6, atol=1e-6)
+                got = np.array([r.vector for r in records])
+                np.testing.assert_allclose(got, _vectors(batch), rtol=1e-6, atol=1e-6)
         store.upsert("alpha", ["after"], _vectors(99)[:1])  # the reopened store is writable
         assert store.count("alpha") >= (acknowledged + 1) * BATCH + 1
 

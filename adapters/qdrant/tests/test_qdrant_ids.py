@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-import multiprocessing
+import json
+import os
+import subprocess
+import sys
 import uuid
 
 import numpy as np
@@ -53,15 +56,22 @@ def test_hash_is_uuid5_of_namespace_url(record_id: str) -> None:
     assert TABLE[record_id] == expected
 
 
-def _map_in_child(ids: list[str]) -> list[str]:
-    return [point_id(i) for i in ids]
-
-
 def test_stable_across_processes() -> None:
-    """A fresh interpreter (own hash seed, own imports) maps every id the same way."""
+    """A fresh interpreter with another hash seed maps every id the same way."""
     ids = sorted(TABLE)
-    with multiprocessing.get_context("spawn").Pool(1) as pool:
-        assert pool.apply(_map_in_child, (ids,)) == [TABLE[i] for i in ids]
+    code = (
+        "import json, sys; from vectorstore_qdrant.ids import point_id; "
+        "print(json.dumps([point_id(i) for i in json.load(sys.stdin)]))"
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(ids),
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+    )
+    assert json.loads(child.stdout) == [TABLE[i] for i in ids]
 
 
 def test_no_two_ids_share_a_point() -> None:
