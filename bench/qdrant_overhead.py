@@ -3,7 +3,7 @@
 Both sides use qdrant-edge-py on the same machine, data and queries; each timing is a median, and the two sides
 alternate so that background load hits both alike. The raw side makes the calls a user of qdrant-edge-py would make
 for the same job: string ids mapped with ``uuid.uuid5(NAMESPACE_URL, id)`` and kept in the payload, numpy rows as
-vectors, ``SearchParams(exact=True)`` like our default, payload returned with each hit. Ours goes through
+vectors, ``SearchParams(exact=True)`` like our default, id, score and payload read from each hit. Ours goes through
 ``vectorstore.open("qdrant://...")``: validation, id mapping, payload layout, filter translation, result models.
 
     python bench/qdrant_overhead.py [--n 20000] [--dim 384] [--queries 200] [--repeats 3]
@@ -49,7 +49,8 @@ def raw_upsert(shard: Any, ids: list[str], vectors: np.ndarray, metadatas: list[
         shard.update(qe.UpdateOperation.upsert_points(points))
 
 
-def raw_query(shard: Any, vector: np.ndarray, native_filter: Any) -> list[str]:
+def raw_query(shard: Any, vector: np.ndarray, native_filter: Any) -> list[tuple[str, float, dict[str, Any]]]:
+    """The hits as a caller uses them: id, score and payload of each."""
     request = qe.QueryRequest(
         limit=10,
         query=qe.Query.Nearest(vector),
@@ -57,7 +58,7 @@ def raw_query(shard: Any, vector: np.ndarray, native_filter: Any) -> list[str]:
         with_payload=True,
         params=qe.SearchParams(exact=True),
     )
-    return [hit.payload["id"] for hit in shard.query(request)]
+    return [(payload["id"], hit.score, payload) for hit in shard.query(request) for payload in (hit.payload,)]
 
 
 def timed(action: Callable[[], Any]) -> float:

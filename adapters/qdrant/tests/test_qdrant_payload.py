@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import vectorstore
+from vectorstore import scores
+from vectorstore.store import VectorStore
 from vectorstore_qdrant.ids import point_id
 
 RECORDS = {
@@ -148,3 +151,34 @@ def test_metadata_may_not_shadow_custom_fields(tmp_path: Path) -> None:
         with pytest.raises(InvalidRecord, match="document"):
             store.upsert("c-1", ["a"], [[1.0, 0.0]], metadatas=[{"document": "x"}])
         assert store.count("c-1") == 0
+
+
+@pytest.mark.parametrize("engine", ["edge", "local"])
+def test_cosine_vectors_come_back_as_written_after_reopen(url_for: Callable[[str], str], engine: str) -> None:
+    """Unit vectors are stored without a norm; others with one; both come back as written, also after a reopen
+    (qdrant-client's local mode returns normalised vectors before a reopen and the originals after it)."""
+    generator = np.random.default_rng(9)
+    raw = generator.standard_normal((6, 5)).astype(np.float32)
+    unit = (raw / np.linalg.norm(raw, axis=1, keepdims=True)).astype(np.float32)
+    vectors = np.concatenate([unit[:3], raw[3:] * np.array([[1e-4], [3.0], [2e4]], dtype=np.float32)])
+    tiny = np.zeros((1, 5), dtype=np.float32)
+    tiny[0, 2] = 1e-7  # below float32 epsilon squared: Qdrant keeps it as it is
+    vectors = np.concatenate([vectors, tiny, np.zeros((1, 5), dtype=np.float32)])
+    ids = [f"v{i}" for i in range(len(vectors))]
+    url = url_for(engine)
+
+    def check(store: VectorStore) -> None:
+        got = np.array([r.vector for r in store.get("cos", ids, include=["vector"])], dtype=np.float64)
+        scale = np.abs(vectors).max(axis=1, keepdims=True)
+        assert (np.abs(got - vectors) <= 1e-6 * np.abs(vectors) + 1e-6 * scale).all()
+
+    with vectorstore.open(url) as store:
+        store.create_collection("cos", 5, "cosine")
+        store.upsert("cos", ids, vectors)
+        check(store)
+        hits = store.search("cos", vectors[4], k=len(ids))
+        expected = scores.exact("cosine", vectors[4:5], vectors)[0]
+        for hit in hits:
+            assert hit.score == pytest.approx(expected[ids.index(hit.id)], abs=1e-4)
+    with vectorstore.open(url) as store:
+        check(store)

@@ -24,14 +24,19 @@ from .config import QdrantConfig
 from .engine import Engine, Shape
 from .filters import Clause, Translator
 from .ids import point_ids
-from .payload import NORM_FIELD, Layout
+from .payload import Layout
 
 log = logging.getLogger("vectorstore.qdrant")
 
 #: Fewest points a scan asks the engine for at once.
 SCROLL_PAGE = 512
-#: Qdrant keeps a cosine vector as written when its squared length is within this of 1 (``cosine_preprocess``).
+#: Qdrant keeps a cosine vector as written when its squared length is within this of 1 (``cosine_preprocess``),
 UNIT_TOLERANCE = 1e-6
+#: ... or below float32 epsilon (1.19e-7); we normalise below this bound ourselves, with a margin.
+TINY = 1e-6
+#: Every field is set on the results we build (passing the set saves pydantic computing it per result).
+MATCH_FIELDS = frozenset(Match.model_fields)
+RECORD_FIELDS = frozenset(Record.model_fields)
 
 
 def open_engine(config: QdrantConfig) -> Engine:
@@ -49,6 +54,33 @@ def open_engine(config: QdrantConfig) -> Engine:
     from .client import ClientEngine
 
     return ClientEngine(config)
+
+
+def _normalised(vectors: np.ndarray) -> tuple[np.ndarray, list[tuple[int, float]]]:
+    """Cosine vectors as Qdrant should store or search them, and ``(row, norm)`` of each row that was scaled.
+
+    Qdrant normalises cosine vectors itself, except those whose squared length is below float32 epsilon: it keeps
+    those as they are and then scores them wrongly (a 1e-4-long vector scores 1e-4 times its cosine). So every row
+    that is not already of unit length is normalised here, in float64; unit rows (what embedding models produce)
+    are sent as written and need no stored norm. The norm goes to the payload (``_vs_norm``) to restore the vector.
+    """
+    wide = vectors.astype(np.float64)
+    squared = np.einsum("ij,ij->i", wide, wide)
+    rows = np.flatnonzero((np.abs(squared - 1.0) > UNIT_TOLERANCE) & (squared > 0.0))
+    if not len(rows):
+        return vectors, []
+    lengths = np.sqrt(squared[rows])
+    scaled = vectors.copy()
+    scaled[rows] = (wide[rows] / lengths[:, None]).astype(np.float32)
+    return scaled, list(zip(rows.tolist(), lengths.tolist()))
+
+
+def _scaled_up(queries: np.ndarray) -> np.ndarray:
+    """Cosine queries too short for Qdrant to normalise (see :func:`_normalised`), normalised; others untouched."""
+    squared = np.einsum("ij,ij->i", queries, queries)
+    if not ((squared > 0.0) & (squared < TINY)).any():
+        return queries
+    return _normalised(queries)[0]
 
 
 class QdrantAdapter(Adapter):
@@ -91,12 +123,9 @@ class QdrantAdapter(Adapter):
         vectors = batch.vectors
         norms: list[float | None] = [None] * len(batch)
         if shape.metric == "cosine":
-            wide = vectors.astype(np.float64)
-            squared = np.einsum("ij,ij->i", wide, wide)
-            # Unit vectors (what embedding models produce) come back as written: no norm to keep. Each extra
-            # payload field costs filtered queries on unindexed keys ~40% (the engine reads every payload).
-            for i in np.flatnonzero(np.abs(squared - 1.0) > UNIT_TOLERANCE).tolist():
-                norms[i] = float(np.sqrt(squared[i]))
+            vectors, scaled = _normalised(vectors)
+            for i, norm in scaled:
+                norms[i] = norm
         payload = self.layout.payload
         payloads = [
             payload(name, record_id, document, metadata, norm)
@@ -132,24 +161,25 @@ class QdrantAdapter(Adapter):
         shape = self.engine.shape(name)
         metric = shape.metric
         with_vector = "vector" in include
+        if metric == "cosine":
+            vectors = _scaled_up(vectors)
         results = self.engine.query(name, vectors, k, self._clause(where), self._fields(shape, include), with_vector)
-        layout = self.layout
-        with_document = "document" in include
-        with_metadata = "metadata" in include
+        read = self.layout.read
         answer: list[list[Match]] = []
         for hits in results:
             matches = []
             for hit in hits:
-                payload = hit.payload
+                record_id, document, metadata, norm = read(hit.payload, hit, include)
                 score = float(scores.from_similarity(metric, hit.score))
                 matches.append(
                     Match.model_construct(
-                        id=layout.record_id(payload, hit.id),
+                        _fields_set=MATCH_FIELDS,
+                        id=record_id,
                         score=score,
                         distance=float(scores.distance(metric, score)),
-                        vector=self._vector(hit, shape) if with_vector else None,
-                        document=layout.document(payload) if with_document else None,
-                        metadata=layout.metadata(payload) if with_metadata else None,
+                        vector=self._vector(hit, shape, norm) if with_vector else None,
+                        document=document,
+                        metadata=metadata,
                     )
                 )
             answer.append(matches)
@@ -200,27 +230,19 @@ class QdrantAdapter(Adapter):
     def _fields(self, shape: Shape, include: frozenset[str]) -> list[str] | bool:
         return self.layout.fields(include, norm=shape.metric == "cosine")
 
-    def _vector(self, point: Any, shape: Shape) -> list[float]:
-        """The vector as written: Qdrant returns cosine vectors normalised, so scale back by the stored norm.
-
-        Whether the stored vector was normalised is read from the vector itself, not assumed: Qdrant keeps vectors
-        whose squared length is below float32 epsilon (or already 1), and qdrant-client's local mode returns the
-        original vectors after a reopen. A stored vector with the norm we recorded is the original.
-        """
+    def _vector(self, point: Any, shape: Shape, norm: float | None) -> list[float]:
+        """The vector as written: cosine vectors with a ``_vs_norm`` were stored normalised (see :func:`_normalised`)."""
         vector = self.engine.vector_of(point, shape)
-        norm = point.payload.get(NORM_FIELD) if shape.metric == "cosine" and point.payload else None
         if norm is None:
             return list(vector)
-        stored = np.asarray(vector, dtype=np.float64)
-        if abs(float(np.sqrt(stored @ stored)) - norm) <= 1e-5 * norm:
-            return list(vector)
-        return (stored * norm).astype(np.float32).tolist()  # type: ignore[no-any-return]
+        return (np.asarray(vector, dtype=np.float64) * norm).astype(np.float32).tolist()  # type: ignore[no-any-return]
 
     def _record(self, point: Any, shape: Shape, include: frozenset[str]) -> Record:
-        payload = point.payload
+        record_id, document, metadata, norm = self.layout.read(point.payload, point, include)
         return Record.model_construct(
-            id=self.layout.record_id(payload, point.id),
-            vector=self._vector(point, shape) if "vector" in include else None,
-            document=self.layout.document(payload) if "document" in include else None,
-            metadata=self.layout.metadata(payload) if "metadata" in include else None,
+            _fields_set=RECORD_FIELDS,
+            id=record_id,
+            vector=self._vector(point, shape, norm) if "vector" in include else None,
+            document=document,
+            metadata=metadata,
         )

@@ -56,6 +56,7 @@ class StoreDirectory:
                 path=str(self.root),
             ) from exc
         self.entries: dict[str, dict[str, Any]] = self._read()
+        self._shapes = {name: _shape(entry) for name, entry in self.entries.items()}
         self._remove_orphans()
 
     def _read(self) -> dict[str, dict[str, Any]]:
@@ -98,10 +99,7 @@ class StoreDirectory:
         return self.root / self.entries[name]["directory"]
 
     def shape(self, name: str) -> Shape | None:
-        entry = self.entries.get(name)
-        if entry is None:
-            return None
-        return Shape(dimension=entry["dimension"], metric=entry["metric"], vector=entry.get("vector"))
+        return self._shapes.get(name)
 
     def add(self, name: str, shape: Shape, shard: Path) -> None:
         self.entries[name] = {
@@ -111,15 +109,21 @@ class StoreDirectory:
             "directory": shard.name,
         }
         self._save()
+        self._shapes[name] = shape
 
     def remove(self, name: str) -> Path:
         """Forget a collection (durably) and return its shard directory for the caller to delete."""
         shard = self.shard_path(name)
         del self.entries[name]
         self._save()
+        del self._shapes[name]
         return shard
 
     def close(self) -> None:
         if not self._lock_file.closed:
             portalocker.unlock(self._lock_file)
             self._lock_file.close()
+
+
+def _shape(entry: dict[str, Any]) -> Shape:
+    return Shape(dimension=entry["dimension"], metric=entry["metric"], vector=entry.get("vector"))

@@ -82,24 +82,31 @@ class Layout:
             payload[NORM_FIELD] = norm
         return payload
 
-    def record_id(self, payload: Mapping[str, Any] | None, fallback: object) -> str:
-        """The original id, or the point id itself for points written by tools that kept no original id."""
-        found = payload.get(self.id_field) if payload else None
-        return found if type(found) is str else str(fallback)
+    def read(
+        self, payload: dict[str, Any] | None, point: Any, include: frozenset[str]
+    ) -> tuple[str, str | None, Metadata | None, float | None]:
+        """``(id, document, metadata, norm)`` of a point; ``payload`` is consumed (the engines hand out fresh dicts).
 
-    def document(self, payload: Mapping[str, Any] | None) -> str | None:
-        found = payload.get(self.document_field) if payload else None
-        return found if type(found) is str else None
-
-    def metadata(self, payload: Mapping[str, Any] | None) -> Metadata:
+        Without an id field (points written by other tools) the id is the point id; ``point.id`` is read only then,
+        since the engines build a ``uuid.UUID`` on each access. This runs once per result, right after the engine
+        has swept the caches, so it pops the known fields instead of scanning every key.
+        """
         if not payload:
-            return {}
-        claimed = self._claimed
-        return {
-            key: value
-            for key, value in payload.items()
-            if not key.startswith(RESERVED_PREFIX) and key not in claimed
-        }
+            return str(point.id), None, {} if "metadata" in include else None, None
+        record_id = payload.pop(self.id_field, None)
+        document = payload.pop(self.document_field, None)
+        norm = payload.pop(NORM_FIELD, None)
+        metadata = None
+        if "metadata" in include:
+            payload.pop(LISTS_FIELD, None)
+            payload.pop(BOOLS_FIELD, None)
+            metadata = payload
+        return (
+            record_id if type(record_id) is str else str(point.id),
+            document if type(document) is str and "document" in include else None,
+            metadata,
+            norm,
+        )
 
     def fields(self, include: frozenset[str], norm: bool) -> list[str] | bool:
         """What to ask the engine for: the whole payload, or only the fields needed for ids (and the norm)."""
