@@ -234,7 +234,7 @@ class QdrantAdapter(Adapter):
         return self.layout.fields(include, norm=shape.metric == "cosine")
 
     def _vector(self, point: Any, shape: Shape, norm: float | None) -> list[float]:
-        """The vector as written: cosine vectors with a ``_vs_norm`` were stored normalised (see :func:`_normalised`)."""
+        """The vector as written: cosine vectors with a ``_vs_norm`` were stored normalised (:func:`_normalised`)."""
         vector = self.engine.vector_of(point, shape)
         if norm is None:
             return list(vector)

@@ -18,7 +18,6 @@ the integer 1 and never ``true``; ``_vs_norm`` restores the vector the user wrot
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from vectorstore.errors import InvalidRecord
