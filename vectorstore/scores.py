@@ -68,3 +68,19 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
         return np.empty((scores.shape[0], 0), dtype=np.int64)
     order = np.argsort(-scores, axis=1, kind="stable")
     return order[:, :k]
+
+
+def relevance(metric: Metric, score: float) -> float:
+    """Map one of our scores (DESIGN 3.2) to a relevance in [0, 1] (what LangChain and similar frameworks expect), 1 being most similar.
+
+    cosine: ``(1 + cos) / 2``. It is exact and strictly monotonic over the whole range, where Chroma's ``1 - distance``
+    goes negative for opposite vectors (LangChain warns) and clipping it at 0 would tie every negative cosine.
+    It is also what ``langchain_qdrant`` returns, so its thresholds keep their meaning.
+
+    dot and l2: chosen so that for unit-length embeddings (what most embedding models return) every metric gives the
+    same relevance as cosine, and one ``score_threshold`` means the same thing whatever the metric: for unit vectors
+    q . v = cos and L2**2 = 2 - 2 cos, hence ``(1 + q . v) / 2`` and ``1 - L2**2 / 4``. For vectors that are not unit
+    length these leave [0, 1] and are clipped to it (order is kept, extremes tie); use cosine for such embeddings.
+    """
+    value = 1.0 - score * score / 4.0 if metric == "l2" else (1.0 + score) / 2.0
+    return min(1.0, max(0.0, value))

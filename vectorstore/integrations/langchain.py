@@ -15,7 +15,7 @@ Searching a collection that does not exist yet returns ``[]``.
 
 Scores. ``similarity_search_with_score`` returns our score (higher is more similar: cos for cosine, q . v for dot,
 -L2 for l2), the same number on every backend. Relevance scores (``similarity_search_with_relevance_scores``,
-``as_retriever(search_type="similarity_score_threshold")``) map it into [0, 1] with :func:`relevance`.
+``as_retriever(search_type="similarity_score_threshold")``) map it into [0, 1] with :func:`vectorstore.scores.relevance`.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from .. import validation
 from ..errors import CollectionExists, CollectionNotFound, InvalidInput
 from ..models import Match, Metric, Record
 from ..opening import open as open_store
+from ..scores import relevance
 from ..store import VectorStore
 
 #: langchain_chroma's default collection name, so a migrated app that never named its collection finds the same one.
@@ -50,22 +51,6 @@ DEFAULT_COLLECTION = "langchain"
 DEFAULT_METRIC: Metric = "cosine"
 
 Where = Mapping[str, Any] | None
-
-
-def relevance(metric: Metric, score: float) -> float:
-    """Map one of our scores (DESIGN 3.2) to a LangChain relevance in [0, 1], 1 being most similar.
-
-    cosine: ``(1 + cos) / 2``. It is exact and strictly monotonic over the whole range, where Chroma's ``1 - distance``
-    goes negative for opposite vectors (LangChain warns) and clipping it at 0 would tie every negative cosine.
-    It is also what ``langchain_qdrant`` returns, so its thresholds keep their meaning.
-
-    dot and l2: chosen so that for unit-length embeddings (what most embedding models return) every metric gives the
-    same relevance as cosine, and one ``score_threshold`` means the same thing whatever the metric: for unit vectors
-    q . v = cos and L2**2 = 2 - 2 cos, hence ``(1 + q . v) / 2`` and ``1 - L2**2 / 4``. For vectors that are not unit
-    length these leave [0, 1] and are clipped to it (order is kept, extremes tie); use cosine for such embeddings.
-    """
-    value = 1.0 - score * score / 4.0 if metric == "l2" else (1.0 + score) / 2.0
-    return min(1.0, max(0.0, value))
 
 
 def _document(item: Record | Match) -> Document:
