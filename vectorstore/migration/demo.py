@@ -12,11 +12,11 @@ from pathlib import Path
 from .. import open as open_store
 from .. import validation
 from ..cli.files import read_records
+from ..sample import RECORDS as SAMPLE
 from .models import Report
 from .report import write_report
 from .run import Observer, migrate
 
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "stdlib_docs.jsonl.gz"
 COLLECTION = "stdlib_docs"
 WHERES = ({"has_example": True},)
 
