@@ -26,7 +26,7 @@ def test_entry_points_declare_memory() -> None:
     memory = Registry().adapters()["memory"]
     assert memory.schemes == ("memory",)
     assert memory.load_adapter() is MemoryAdapter and memory.load_config() is MemoryConfig
-    assert memory.version() == metadata.version("vectorstore")
+    assert memory.version() == metadata.version("vectorstore-core")
 
 
 def test_autoload_can_be_disabled(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,6 +15,6 @@ def vectorstore_adapters() -> list[AdapterSpec]:
             adapter="vectorstore.adapters.memory:MemoryAdapter",
             config="vectorstore.adapters.memory:MemoryConfig",
             description="exact numpy search in this process (the reference; not persistent)",
-            distribution="vectorstore",
+            distribution="vectorstore-core",
         )
     ]

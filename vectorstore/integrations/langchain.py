@@ -35,7 +35,8 @@ try:
     from langchain_core.vectorstores.utils import maximal_marginal_relevance
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError(
-        "vectorstore.integrations.langchain needs langchain-core; install it with: pip install 'vectorstore[langchain]'"
+        "vectorstore.integrations.langchain needs langchain-core; "
+        "install it with: pip install 'vectorstore-core[langchain]'"
     ) from exc
 
 from .. import validation
