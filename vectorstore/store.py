@@ -1,8 +1,8 @@
 """The public :class:`VectorStore` and its :class:`Collection` handle.
 
 The store is the policy layer over an :class:`~vectorstore.adapter.Adapter`: it validates input (DESIGN 3.1),
-parses filters, checks capabilities, chunks writes and normalises result order, so every backend gets the same
-meaning and none of them repeats that work.
+parses filters, checks capabilities, chunks writes, normalises result order and completes short answers of
+approximate indexes (:mod:`.completion`), so every backend gets the same meaning and none of them repeats that work.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import validation
+from . import completion, validation
 from .adapter import Adapter
 from .errors import CollectionExists, CollectionNotFound, InvalidInput, StoreClosed, UnsupportedFeature, UnsupportedFilter
 from .filters import Node, operators, parse_filter
@@ -246,7 +246,10 @@ class VectorStore:
         if len(matrix) == 0:
             return []
         with self._known(name):
-            return self.adapter.query(name, matrix, top, node, fields)
+            rows = self.adapter.query(name, matrix, top, node, fields)
+            if not self.capabilities.exact_search:  # an approximate index may come back short (DESIGN 3.5)
+                rows = completion.complete(self.adapter, name, info.metric, matrix, top, node, fields, rows)
+        return rows
 
     def _check_open(self) -> None:
         if self._closed:

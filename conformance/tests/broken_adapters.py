@@ -164,6 +164,22 @@ class FilterIgnoredInQuery(MemoryAdapter):
         return [[m for m in row if matches(where, rows[m.id][2], rows[m.id][1])] for row in everything]
 
 
+class LosesRecords(MemoryAdapter):
+    """An index that lost track of a record after churn (chromadb 1.5.9, issue 10): every answer misses its last
+    match. Declared exact, nothing completes it and the suite must catch it; declared approximate
+    (``approximate=True``), the store must complete every short answer and the suite must pass."""
+
+    def __init__(self, approximate: bool = False) -> None:
+        super().__init__()
+        if approximate:
+            self.capabilities = MemoryAdapter.capabilities.model_copy(update={"exact_search": False})
+
+    def query(
+        self, name: str, vectors: np.ndarray, k: int, where: Node | None, include: frozenset[str]
+    ) -> list[list[Match]]:
+        return [row[:-1] for row in super().query(name, vectors, k, where, include)]
+
+
 VARIANTS: dict[str, Any] = {
     "merge": MergesMetadata,
     "overcounts-deletes": OvercountsDeletes,
@@ -177,6 +193,8 @@ VARIANTS: dict[str, Any] = {
     "empty-document": EmptyDocumentIsNone,
     "no-not": NoNot,
     "post-filter": FilterIgnoredInQuery,
+    "loses-records": LosesRecords,
+    "approximate-loses-records": lambda: LosesRecords(approximate=True),
 }
 
 
