@@ -1,8 +1,15 @@
 """Randomized differential testing (hypothesis): random records, operations and filters, adapter vs reference.
 
 Filters are drawn only from the operators the adapter supports (the filter group checks that the others are
-rejected). Runs are derandomized, so every CI run and every backend sees the same examples; raise
-``VECTORSTORE_CONFORMANCE_EXAMPLES`` for a longer hunt, set ``VECTORSTORE_CONFORMANCE_SHRINK=1`` to shrink failures.
+rejected). Two hypothesis profiles, registered under our own names so that an application's profiles are left alone:
+
+- ``vectorstore-ci`` (the default, CI included): derandomized, no example database, so every run and every backend
+  sees the same examples and a failure replays; ``VECTORSTORE_CONFORMANCE_EXAMPLES`` raises the count.
+- ``vectorstore-explore`` (opt in: ``VECTORSTORE_HYPOTHESIS_PROFILE=vectorstore-explore``, or ``make test-explore``):
+  random examples, 200 per test, shrinking on, failures saved to the local example database; pass
+  ``--hypothesis-seed=N`` to replay a run (``make test-explore`` picks and prints the seed).
+
+``VECTORSTORE_CONFORMANCE_SHRINK=1`` shrinks failures under the CI profile too.
 """
 
 from __future__ import annotations
@@ -30,12 +37,20 @@ DIM = 4
 KEYS = ("a", "b", "c", "tags")
 RANGE_OPS = ("$gt", "$gte", "$lt", "$lte")
 
-SETTINGS = settings(
+settings.register_profile(
+    "vectorstore-ci",
     max_examples=EXAMPLES,
     deadline=None,
     derandomize=True,
     database=None,
+    print_blob=True,
     phases=tuple(Phase) if SHRINK else tuple(p for p in Phase if p is not Phase.shrink),
+)
+settings.register_profile("vectorstore-explore", max_examples=200, deadline=None, print_blob=True)
+PROFILE = os.environ.get("VECTORSTORE_HYPOTHESIS_PROFILE", "vectorstore-ci")
+
+SETTINGS = settings(
+    settings.get_profile(PROFILE),
     # One store per test (not per example): each example works in its own collection. The suite's test methods
     # run from many adapter classes in one process (differing executors); examples are derandomized, not replayed.
     suppress_health_check=[
