@@ -114,7 +114,8 @@ def url_options(url: str) -> tuple[str, dict[str, Any]]:
 
 
 def _default_url() -> str:
-    if "qdrant" in registry().adapters():
+    # A qdrant plugin that is installed but broken must raise (for_scheme), not silently make the default memory://.
+    if "qdrant" in registry().adapters() or registry().failed("qdrant"):
         return f"qdrant://{DEFAULT_DIRECTORY}/qdrant"
     return "memory://"
 

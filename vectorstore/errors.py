@@ -18,6 +18,7 @@ class. Errors that wrap a native backend exception keep it as ``__cause__`` (``r
      |    +-- UnsupportedFilter
      +-- ConfigurationError
      |    +-- AdapterNotFound
+     |         +-- PluginLoadError
      +-- BackendError
      +-- BackendUnavailable
           +-- WorkerCrashed
@@ -107,6 +108,13 @@ class AdapterNotFound(ConfigurationError):
     """Raised for an unknown URL scheme or an adapter whose package is not installed; says what to install."""
 
 
+class PluginLoadError(AdapterNotFound):
+    """Raised when the asked-for adapter's plugin failed to import or to declare itself; the failure is ``__cause__``.
+
+    ``entry_point``, ``distribution`` and ``version`` name the plugin; every other adapter still opens.
+    """
+
+
 class BackendError(VectorStoreError):
     """Raised when the backend failed; the native exception is ``__cause__``."""
 
@@ -149,6 +157,7 @@ __all__ = [
     "InvalidFilter",
     "InvalidInput",
     "InvalidRecord",
+    "PluginLoadError",
     "StoreClosed",
     "StoreLocked",
     "UnsupportedFeature",

@@ -16,10 +16,10 @@ from .. import validation
 from ..config import resolve
 from ..errors import CollectionNotFound, InvalidInput, InvalidRecord
 from ..models import Match
-from ..registry import registry
+from ..registry import fix_plugins, registry
 from ..sample import QUERIES as SAMPLE_QUERIES
 from ..sample import RECORDS as SAMPLE_RECORDS
-from .app import URL_HELP, command, console, fail
+from .app import URL_HELP, command, console, errors, fail
 from .files import Columns, read_queries, read_records
 
 DEFAULT_COLLECTION = "rag_documents"
@@ -58,6 +58,9 @@ def info(url: Optional[str] = UrlOption) -> None:
             capabilities,
         )
     console.print(table)
+    for failure in registry().failures():  # a broken plugin is a warning here; only its own scheme fails to open
+        message = f"{failure.describe()}; {fix_plugins((failure,))}"
+        errors.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
     resolved = resolve(url)
     console.print(f"store: [bold]{resolved.url}[/] (from {resolved.source}, isolation {resolved.isolation})")
 
