@@ -386,5 +386,5 @@ class Supervisor:
 def _signal(pid: int, number: int) -> None:
     try:
         os.kill(pid, number)
-    except (ProcessLookupError, PermissionError):
+    except OSError:  # gone already: ProcessLookupError on POSIX, a plain OSError (WinError 87) on Windows
         pass
