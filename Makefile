@@ -25,3 +25,24 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Smoke set on Python 3.13 (`make test-smoke`): a second venv with the same four distributions, then the core tests,
+# the conformance suite on memory and Qdrant Edge, and one isolated Chroma class. The venv lives at the root, outside
+# pytest's testpaths.
+PYTHON313 ?= $(shell PYENV_VERSION=3.13.0 pyenv which python 2>/dev/null || command -v python3.13 2>/dev/null || echo python3.13)
+VENV313   ?= .venv313
+STAMP313  := $(VENV313)/.installed
+SMOKE     := tests/core conformance/tests/test_memory.py \
+             adapters/qdrant/tests/test_qdrant_conformance.py::TestEdge \
+             adapters/chroma/tests/test_chroma_conformance.py::TestChromaEmbeddedIsolated
+
+.PHONY: test-smoke
+
+$(STAMP313): pyproject.toml conformance/pyproject.toml adapters/chroma/pyproject.toml adapters/qdrant/pyproject.toml
+	$(PYTHON313) -m venv $(VENV313)
+	$(VENV313)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV313)/bin/python -m pip install --quiet $(DISTRIBUTIONS)
+	touch $(STAMP313)
+
+test-smoke: $(STAMP313)
+	$(VENV313)/bin/python -m pytest $(SMOKE) $(PYTEST_ARGS)
