@@ -27,7 +27,9 @@ def vectorstore_adapters() -> list[AdapterSpec]:
     registry imports those paths when a store is opened, so a plugin module must not import its backend at import
     time (``import chromadb`` costs 0.7 s).
 
-    Called once when the registry loads plugins; every plugin's list is collected.
+    Called once when the registry loads plugins; every plugin's list is collected. A plugin whose hook raises (or
+    returns anything but ``AdapterSpec``s) is recorded instead: only the scheme named like its entry point, or a scheme
+    no adapter answers, then raises :class:`~vectorstore.errors.PluginLoadError`; the other adapters are unaffected.
     """
 
 
