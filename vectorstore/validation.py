@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import reprlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -19,15 +20,23 @@ from .errors import DimensionMismatch, DuplicateId, InvalidCollectionName, Inval
 from .models import DEFAULT_INCLUDE, INCLUDE_FIELDS, METRICS, Metadata, MetadataValue, Metric, Record
 
 MAX_ID_LENGTH = 1024
+#: Characters of a metadata key. No backend we run limits it (Chroma and Qdrant stored and filtered a 1,000,000-character
+#: key); it is a field name, repeated in every record, every filter, every error message and in the reserved fields the
+#: adapters derive from it. 256 holds any real field name; Chroma Cloud's own limit is 36 bytes.
+MAX_KEY_LENGTH = 256
 MAX_SAFE_INT = 2**53
 RESERVED_PREFIX = "_vs_"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,61}[A-Za-z0-9]$")
 _SCALAR_TYPES: tuple[type, ...] = (bool, int, float, str)
+#: Bounded repr for messages: a value nested thousands of levels deep must not hit the recursion limit while we
+#: describe why it was refused.
+_REPR = reprlib.Repr()  # keyword arguments need Python 3.12
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 60, 60
 
 
 def describe(value: Any) -> str:
     """A short ``type 'value'`` description for error messages."""
-    text = repr(value)
+    text = _REPR.repr(value)
     if len(text) > 60:
         text = text[:57] + "..."
     return f"{type(value).__name__} {text}"
@@ -236,7 +245,12 @@ def documents(values: Any, record_ids: Sequence[str], collection: str) -> list[s
 def metadata_key(key: Any, where: str) -> str:
     """Check one metadata key; ``where`` says where it was found, for the message."""
     if not isinstance(key, str) or not key:
-        raise InvalidRecord(f"{where}: metadata key {key!r} must be a non-empty str")
+        raise InvalidRecord(f"{where}: metadata key {_REPR.repr(key)} must be a non-empty str")
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidRecord(
+            f"{where}: metadata key {key[:40]!r}... has {len(key)} characters, at most {MAX_KEY_LENGTH} are allowed "
+            "(the limit); use a shorter field name"
+        )
     if key[0] in "$#" or key.startswith(RESERVED_PREFIX):
         raise InvalidRecord(
             f"{where}: metadata key {key!r} is reserved (keys may not start with '$', '#' or {RESERVED_PREFIX!r})"

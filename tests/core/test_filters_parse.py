@@ -11,7 +11,9 @@ import pytest
 from vectorstore.errors import InvalidFilter, UnsupportedFilter
 from vectorstore.filters import And, Condition, DocumentContains, Not, Or, operators, parse_document, parse_filter
 from vectorstore.filters import parse_where
+from vectorstore.filters.parse import MAX_CONTAINS_LENGTH, MAX_FILTER_DEPTH, MAX_FILTER_NODES, MAX_FILTER_VALUES
 from vectorstore.store import VectorStore
+from vectorstore.validation import MAX_KEY_LENGTH
 
 # (where, error, path the message starts with, a fragment of the rest)
 MALFORMED: list[tuple[Any, type[Exception], str, str]] = [
@@ -170,3 +172,146 @@ def test_bad_filters_are_raised_before_any_write(store: VectorStore) -> None:
     with pytest.raises(InvalidFilter):
         store.delete("docs", document={"$contains": ""})
     assert store.count("docs") == 2
+
+
+# -- limits (docs/contract.md "Limits"): each is accepted at the limit and refused one past it, before any backend call
+
+
+def _nots(levels: int) -> dict[str, Any]:
+    node: dict[str, Any] = {"a": 1}
+    for _ in range(levels):
+        node = {"$not": node}
+    return node
+
+
+def _mixed(levels: int) -> dict[str, Any]:
+    """``levels`` nested levels cycling through $and, $or, $not and a dict of several keys."""
+    node: dict[str, Any] = {"a": 1}
+    for level in range(levels):
+        kind = level % 4
+        if kind == 0:
+            node = {"$and": [node, {"b": 2}]}
+        elif kind == 1:
+            node = {"$or": [node, {"b": 3}]}
+        elif kind == 2:
+            node = {"$not": node}
+        else:
+            node = {"c": {"$exists": False}, **node}  # the implicit $and of c and the $not above is the level
+    return node
+
+
+def _field_nots(levels: int) -> dict[str, Any]:
+    spec: dict[str, Any] = {"$gt": 1}
+    for _ in range(levels):
+        spec = {"$not": spec}
+    return {"a": spec}
+
+
+DEEP = [_nots, _mixed, _field_nots]
+
+
+@pytest.mark.parametrize("build", DEEP, ids=[b.__name__.strip("_") for b in DEEP])
+def test_depth_limit(build: Any) -> None:
+    """32 levels parse; 33 are refused with the limit named."""
+    assert parse_where(build(MAX_FILTER_DEPTH)) is not None
+    with pytest.raises(InvalidFilter) as caught:
+        parse_where(build(MAX_FILTER_DEPTH + 1))
+    assert f"more than {MAX_FILTER_DEPTH} levels deep" in str(caught.value)
+    assert str(caught.value).startswith("where.")
+
+
+def test_mixed_depth_counts_every_level() -> None:
+    """_mixed(n) really nests n levels in the tree: the depth rule counts what adapters receive."""
+
+    def depth(node: Any) -> int:
+        if isinstance(node, (And, Or)):
+            return 1 + max(depth(child) for child in node.children)
+        return 1 + depth(node.child) if isinstance(node, Not) else 0
+
+    assert depth(parse_where(_mixed(MAX_FILTER_DEPTH))) == MAX_FILTER_DEPTH
+
+
+@pytest.mark.parametrize(
+    "where",
+    [_nots(5000), {"$not": _nots(5000)["$not"]}, {"$and": [_nots(20_000)]}, _field_nots(5000)],
+    ids=["not-5000", "again", "and-of-not-20000", "field-not-5000"],
+)
+def test_deep_filters_never_reach_the_recursion_limit(where: Any) -> None:
+    with pytest.raises(InvalidFilter, match="levels deep"):
+        parse_where(where)
+
+
+def test_deeply_nested_operand_is_described_without_recursing() -> None:
+    """The error message's repr of a refused value is bounded too (a list nested 10,000 deep)."""
+    value: list[Any] = []
+    for _ in range(10_000):
+        value = [value]
+    for where in ({"a": {"$in": [value]}}, {"$not": value}, {"a": value}):
+        with pytest.raises(InvalidFilter) as caught:
+            parse_where(where)
+        assert len(str(caught.value)) < 300
+
+
+def test_node_limit() -> None:
+    """512 conditions and logical operators parse (511 conditions in an $or); one more is refused."""
+    assert isinstance(parse_where({"$or": [{"a": i} for i in range(MAX_FILTER_NODES - 1)]}), Or)
+    # two fields in one dict: 2 conditions + the implicit $and; 170 of them in an $or are 511 nodes
+    assert isinstance(parse_where({"$or": [{"a": i, "b": i} for i in range(MAX_FILTER_NODES // 3)]}), Or)
+    for where in (
+        {"$or": [{"a": i} for i in range(MAX_FILTER_NODES)]},
+        {"$or": [{"a": i, "b": i} for i in range(MAX_FILTER_NODES // 3 + 1)]},
+        {f"k{i}": {"$gt": i, "$lt": i + 1} for i in range(MAX_FILTER_NODES // 3 + 1)},
+    ):
+        with pytest.raises(InvalidFilter) as caught:
+            parse_where(where)
+        assert f"more than {MAX_FILTER_NODES} conditions and logical operators" in str(caught.value)
+
+
+def test_node_limit_stops_before_reading_the_rest() -> None:
+    """A million-wide $or is refused at its 512th child: the path names it."""
+    with pytest.raises(InvalidFilter) as caught:
+        parse_where({"$or": [{"a": i} for i in range(1_000_000)]})
+    assert str(caught.value).startswith(f"where.$or[{MAX_FILTER_NODES - 1}].a: ")
+
+
+def test_value_limit_counts_every_list() -> None:
+    half = MAX_FILTER_VALUES // 2
+    at_limit = {"a": {"$in": list(range(half))}, "b": {"$nin": [str(i) for i in range(half)]}}
+    assert isinstance(parse_where(at_limit), And)
+    for where in (
+        {"a": {"$in": list(range(MAX_FILTER_VALUES + 1))}},
+        {"a": {"$in": list(range(half))}, "b": {"$nin": [str(i) for i in range(half + 1)]}},
+        {"$or": [{"a": {"$in": list(range(half))}}, {"$not": {"a": {"$in": list(range(half + 1))}}}]},
+    ):
+        with pytest.raises(InvalidFilter) as caught:
+            parse_where(where)
+        assert f"more than {MAX_FILTER_VALUES} values" in str(caught.value)
+
+
+def test_document_text_limit() -> None:
+    """Characters, not bytes: 10,000 four-byte characters are accepted."""
+    assert parse_document({"$contains": "\U0001f600" * MAX_CONTAINS_LENGTH}) == DocumentContains(
+        "\U0001f600" * MAX_CONTAINS_LENGTH
+    )
+    with pytest.raises(InvalidFilter) as caught:
+        parse_document({"$contains": "x" * (MAX_CONTAINS_LENGTH + 1)})
+    message = str(caught.value)
+    assert message.startswith("document.$contains: ") and f"at most {MAX_CONTAINS_LENGTH}" in message
+    assert len(message) < 300
+
+
+def test_key_length_limit_in_filters() -> None:
+    assert parse_where({"k" * MAX_KEY_LENGTH: 1}) == Condition("k" * MAX_KEY_LENGTH, "$eq", 1)
+    for length in (MAX_KEY_LENGTH + 1, 100_000):
+        with pytest.raises(InvalidFilter) as caught:
+            parse_where({"$and": [{"a": 1}, {"k" * length: 1}]})
+        message = str(caught.value)
+        assert message.startswith("where.$and[1].kkkk") and f"has {length} characters" in message, message
+        assert f"at most {MAX_KEY_LENGTH}" in message and len(message) < 300
+
+
+def test_long_operator_names_are_shortened_in_messages() -> None:
+    for where in ({"a": {"$" + "x" * 100_000: 1}}, {"$" + "x" * 100_000: 1}, {"a": {"x" * 100_000: 1}}):
+        with pytest.raises((InvalidFilter, UnsupportedFilter)) as caught:
+            parse_where(where)
+        assert len(str(caught.value)) < 400

@@ -23,6 +23,7 @@ from vectorstore.errors import (
     VectorStoreError,
 )
 from vectorstore.store import VectorStore
+from vectorstore.validation import MAX_KEY_LENGTH
 
 NAME = "bad_input"
 DIM = 3
@@ -298,6 +299,44 @@ def test_allowed_metadata_round_trips_with_exact_types(populated: VectorStore) -
     assert {k: type(v) for k, v in got["typed"].items()} == {k: type(v) for k, v in metadata.items()}
     assert [type(v) for v in got["typed"]["floats"]] == [float]
     assert got["empty"] == {} and got["none"] == {}
+
+
+def test_key_of_256_characters_is_accepted(populated: VectorStore) -> None:
+    key = "k" * MAX_KEY_LENGTH
+    populated.upsert(NAME, ["long-key"], [[1, 2, 3]], metadatas=[{key: 1}])
+    assert populated.get(NAME, ["long-key"])[0].metadata == {key: 1}
+    assert populated.count(NAME, {key: 1}) == 1
+
+
+@pytest.mark.parametrize("length", [MAX_KEY_LENGTH + 1, 100_000])
+def test_longer_key_last_in_batch_names_record_key_and_limit(populated: VectorStore, length: int) -> None:
+    """The message names the record, the start of the key, its length and the limit, without printing it whole."""
+    ids, vectors, documents, metadatas = good_columns()
+    key = "k" * length
+    metadatas[-1] = {"fine": "value", key: 1}
+    exc = assert_rejected(
+        populated,
+        InvalidRecord,
+        lambda: populated.upsert(NAME, ids, vectors, documents, metadatas),
+        repr(NAME),
+        repr(ids[-1]),
+        repr(key[:40]),
+        f"has {length} characters",
+        f"at most {MAX_KEY_LENGTH}",
+    )
+    assert (exc.collection, exc.record_id, exc.key) == (NAME, ids[-1], key)  # type: ignore[attr-defined]
+    assert len(str(exc)) < 300
+
+
+def test_deeply_nested_value_is_refused_without_recursing(populated: VectorStore) -> None:
+    """Describing why a value 10,000 lists deep is refused must not hit Python's recursion limit."""
+    deep: list[Any] = [1]
+    for _ in range(10_000):
+        deep = [deep]
+    ids, vectors, documents, metadatas = good_columns()
+    metadatas[-1] = {"k": deep}
+    exc = assert_rejected(populated, InvalidRecord, lambda: populated.upsert(NAME, ids, vectors, documents, metadatas))
+    assert len(str(exc)) < 300
 
 
 # -- records= form --------------------------------------------------------------------------------------------------
