@@ -1,7 +1,8 @@
 """Bad input (DESIGN 3.1, 3.3): every rule raises its typed error and writes nothing, wherever the bad record is.
 
 Each case runs against a collection holding records; a snapshot of everything stored is taken before and compared
-after, so an adapter that wrote half a batch (or a store that validated late) fails.
+after, so an adapter that wrote half a batch (or a store that validated late) fails. The limits of docs/contract.md
+are proven from both sides: one past a limit is refused, and a filter or record at the limit is answered exactly.
 """
 
 from __future__ import annotations
@@ -22,11 +23,16 @@ from vectorstore.errors import (
     UnsupportedFilter,
     VectorStoreError,
 )
+from vectorstore.filters import operators, parse_filter
+from vectorstore.filters.parse import MAX_CONTAINS_LENGTH, MAX_FILTER_DEPTH, MAX_FILTER_NODES, MAX_FILTER_VALUES
 from vectorstore.store import VectorStore
+from vectorstore.validation import MAX_KEY_LENGTH
 
 from .. import data
-from ..checks import expect_no_problems, snapshot
+from ..checks import expect_no_problems, match_problems, snapshot
 from ..fixtures import StoreFixtures
+from ..reference import Reference
+from ..requirements import operator_requirement, requires
 
 DIM = 4
 N = 20
@@ -37,6 +43,43 @@ def _filled(store: VectorStore, make_collection: Callable[..., str]) -> str:
     ids = data.ids("ok", N)
     store.upsert(name, ids, data.gaussian(90, N, DIM), [f"doc {i}" for i in range(N)], [{"i": i} for i in range(N)])
     return name
+
+
+def _nested(levels: int) -> dict[str, Any]:
+    """A filter ``levels`` deep cycling through $and, $or and $not (so every logical operator nests)."""
+    node: dict[str, Any] = {"i": {"$gte": 2}}
+    for level in range(levels):
+        kind = level % 3
+        if kind == 0:
+            node = {"$and": [node, {"i": {"$lt": 17}}]}
+        elif kind == 1:
+            node = {"$or": [node, {"i": level % N}]}
+        else:
+            node = {"$not": node}
+    return node
+
+
+def _nots(levels: int) -> dict[str, Any]:
+    node: dict[str, Any] = {"i": 1}
+    for _ in range(levels):
+        node = {"$not": node}
+    return node
+
+
+def _values(count: int) -> dict[str, Any]:
+    """``count`` values in two lists; the fractional ones are the costliest for Chroma (up to 4 SQL variables each)."""
+    first = count // 2
+    return {
+        "$and": [
+            {"i": {"$in": [j + 0.5 for j in range(first - 2)] + [4, 7]}},
+            {"i": {"$nin": [j + 0.25 for j in range(count - first - 1)] + [7]}},
+        ]
+    }
+
+
+#: One long key and one long document, at the limits, joined to the filled collection by the limit tests.
+LONG_KEY = "k" * MAX_KEY_LENGTH
+LONG_TEXT = "\U0001f600" * MAX_CONTAINS_LENGTH  # 4 bytes each in UTF-8: the costliest characters for a byte limit
 
 
 def _batch(bad_index: int, **change: Any) -> dict[str, Any]:
@@ -98,6 +141,8 @@ BAD_RECORDS: list[tuple[str, dict[str, Any], type[VectorStoreError]]] = [
     ("# key", {"metadata": {"#k": 1}}, InvalidRecord),
     ("reserved _vs_ key", {"metadata": {"_vs_k": 1}}, InvalidRecord),
     ("int key", {"metadata": {1: "a"}}, InvalidRecord),
+    (f"{MAX_KEY_LENGTH + 1}-char key", {"metadata": {"k" * (MAX_KEY_LENGTH + 1): 1}}, InvalidRecord),
+    ("100,000-char key", {"metadata": {"k" * 100_000: 1}}, InvalidRecord),
 ]
 
 BAD_FILTERS: list[tuple[str, Any, Any, type[VectorStoreError]]] = [
@@ -129,7 +174,42 @@ BAD_FILTERS: list[tuple[str, Any, Any, type[VectorStoreError]]] = [
     ("unknown operator", {"i": {"$regex": "1"}}, None, UnsupportedFilter),
     ("unknown logic", {"$nor": [{"i": 1}]}, None, UnsupportedFilter),
     ("unknown document operator", None, {"$regex": "x"}, UnsupportedFilter),
+    (f"{MAX_FILTER_DEPTH + 1} levels", _nested(MAX_FILTER_DEPTH + 1), None, InvalidFilter),
+    ("5,000 levels of $not", _nots(5000), None, InvalidFilter),
+    (
+        f"{MAX_FILTER_NODES + 1} nodes",
+        {"$or": [{"i": j} for j in range(MAX_FILTER_NODES)]},  # 512 conditions and the $or
+        None,
+        InvalidFilter,
+    ),
+    (f"{MAX_FILTER_VALUES + 1} list values", _values(MAX_FILTER_VALUES + 1), None, InvalidFilter),
+    (f"{MAX_KEY_LENGTH + 1}-char key", {"k" * (MAX_KEY_LENGTH + 1): 1}, None, InvalidFilter),
+    (
+        f"{MAX_CONTAINS_LENGTH + 1}-char document text",
+        None,
+        {"$contains": "\U0001f600" * (MAX_CONTAINS_LENGTH + 1)},
+        InvalidFilter,
+    ),
 ]
+
+#: Filters exactly at each limit: every backend must answer them like the reference.
+AT_LIMIT: list[tuple[str, Any, Any]] = [
+    (f"{MAX_FILTER_DEPTH} levels", _nested(MAX_FILTER_DEPTH), None),
+    (f"{MAX_FILTER_DEPTH} levels of $not", _nots(MAX_FILTER_DEPTH), None),
+    (
+        f"{MAX_FILTER_NODES} nodes",
+        {"$or": [{"i": 1000 + j} for j in range(MAX_FILTER_NODES - 2)] + [{"i": 3}]},  # 511 conditions and the $or
+        None,
+    ),
+    (f"{MAX_FILTER_VALUES} list values", _values(MAX_FILTER_VALUES), None),
+    (f"{MAX_KEY_LENGTH}-char key", {LONG_KEY: "long"}, None),
+    (f"{MAX_CONTAINS_LENGTH}-char document text", None, {"$contains": LONG_TEXT}),
+]
+
+
+def _at_limit_param(label: str, where: Any, document: Any) -> Any:
+    needed = sorted(operator_requirement(op) for op in operators(parse_filter(where, document)))
+    return pytest.param(where, document, marks=requires(*needed), id=label)
 
 
 def _calls(store: VectorStore, name: str, where: Any, document: Any) -> dict[str, Callable[[], object]]:
@@ -162,7 +242,7 @@ class BadInputTests(StoreFixtures):
             except error as exc:
                 metadata = change.get("metadata")
                 if isinstance(metadata, dict):
-                    record_id, key = batch["ids"][index], str(next(iter(metadata)))
+                    record_id, key = batch["ids"][index], str(next(iter(metadata)))[:40]  # long keys are shortened
                     if record_id not in str(exc) or key not in str(exc):
                         problems.append(f"{label}: message does not name record {record_id!r} and key {key!r}: {exc}")
             except Exception as exc:  # any other type is the failure being reported
@@ -236,3 +316,30 @@ class BadInputTests(StoreFixtures):
                     problems.append(f"{label} ({operation}): accepted, expected {error.__name__}")
         expect_no_problems(problems)
         assert snapshot(store, name) == before
+
+    @pytest.mark.parametrize(("where", "document"), [_at_limit_param(*case) for case in AT_LIMIT])
+    def test_filter_at_the_limit_is_answered(
+        self, store: VectorStore, make_collection: Callable[..., str], where: Any, document: Any
+    ) -> None:
+        """What the contract allows, every backend evaluates: count, scan, search and delete agree with the reference."""
+        name = _filled(store, make_collection)
+        long = {"ids": ["long"], "vectors": data.gaussian(93, 1, DIM), "documents": [f"<{LONG_TEXT}>"]}
+        store.upsert(name, **long, metadatas=[{LONG_KEY: "long", "i": 3}])
+        reference = Reference("cosine")
+        reference.upsert(data.ids("ok", N), data.gaussian(90, N, DIM), [f"doc {i}" for i in range(N)],
+                         [{"i": i} for i in range(N)])
+        reference.upsert(**long, metadatas=[{LONG_KEY: "long", "i": 3}])
+        expected = sorted(reference.select(where, document))
+        assert expected, "the case must select something, or it proves little"
+        problems = []
+        if store.count(name, where, document) != len(expected):
+            problems.append(f"count {store.count(name, where, document)}, expected {len(expected)}")
+        scanned = sorted(r.id for batch in store.scan(name, where, document) for r in batch)
+        if scanned != expected:
+            problems.append(f"scan {scanned}, expected {expected}")
+        query = data.gaussian(94, 1, DIM)[0]
+        problems += match_problems(store.search(name, query, 5, where, document), reference, query, 5, where, document)
+        deleted = store.delete(name, where=where, document=document)
+        if deleted not in (None, len(expected)) or store.count(name) != N + 1 - len(expected):
+            problems.append(f"delete removed {deleted}, {store.count(name)} records left of {N + 1}")
+        expect_no_problems(problems)
