@@ -52,7 +52,8 @@ def test_everything_imports_from_the_venv(venv: Venv, tmp_path: Path) -> None:
     for module in found["modules"]:
         assert Path(module).resolve().is_relative_to(site), module
     records, has_records, has_queries = found["sample"]
-    assert Path(records).resolve().is_relative_to(site) and has_records and has_queries
+    assert Path(records).resolve().is_relative_to(site), records
+    assert has_records and has_queries, f"the sample data is not in the installed wheel: {found['sample']}"
     assert not any(entry and Path(entry).resolve().is_relative_to(ROOT) for entry in found["path"]), found["path"]
     assert found["versions"] == {name: "0.1.0" for name in DISTRIBUTIONS}
     assert not found["squatter"], "the distribution named 'vectorstore' (not ours) was installed"
