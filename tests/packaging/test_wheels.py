@@ -67,7 +67,9 @@ def test_demo_migration_from_an_empty_folder(venv: Venv, tmp_path: Path) -> None
     for (text, _), top in zip(read_queries(QUERIES)[:3], exact_top_ids(3)):
         answer = out.split(f"on Qdrant now: {text}", 1)[1].split("on Qdrant now:", 1)[0]
         assert top in answer, f"{text!r}: the nearest record {top!r} is not among the answers\n{answer}"
-    html = tmp_path / re.search(r"^report: (\S+\.html) ", out, re.MULTILINE).group(1)
+    report = re.search(r"^report: (\S+\.html) ", out, re.MULTILINE)
+    assert report, out
+    html = tmp_path / report.group(1)
     assert html.is_file() and html.resolve().is_relative_to(tmp_path.resolve())
     assert json.loads(html.with_name("report.json").read_text(encoding="utf-8"))["ok"] is True
 
