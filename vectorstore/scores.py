@@ -11,13 +11,19 @@ cosine   cos(q, v)    1 - cos
 dot      q . v        1 - q . v
 l2       -L2          L2 (not squared)
 =======  ===========  ==============
+
+Order (DESIGN 3.2): matches come by score, descending; among *exactly* equal scores by id, so an answer is
+deterministic whatever order the engine found them in (:func:`order_matches`). Which of several records tied at the
+k-th place are returned is not specified: an approximate or another engine may pick others.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 import numpy as np
 
-from .models import Metric
+from .models import Match, Metric
 
 _CHUNK = 4096  # pairs recomputed at once by exact(): 4096 x d float64
 
@@ -61,13 +67,31 @@ def exact(metric: Metric, queries: np.ndarray, vectors: np.ndarray) -> np.ndarra
     return 0.0 - np.sqrt(np.maximum(squared, 0.0))
 
 
-def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` best scores per row, best first; ties broken by position for determinism."""
+def top_k(scores: np.ndarray, k: int, ids: Sequence[str] | None = None) -> np.ndarray:
+    """Indices of the ``k`` best scores per row, best first.
+
+    Ties are broken by ``ids`` (one per column) when given, as :func:`order_matches` orders them, so the records chosen
+    at a tie on the k-th place are the smallest ids; without ``ids``, by column position.
+    """
     k = min(k, scores.shape[1])
     if k == 0:
         return np.empty((scores.shape[0], 0), dtype=np.int64)
-    order = np.argsort(-scores, axis=1, kind="stable")
+    if ids is None:
+        order = np.argsort(-scores, axis=1, kind="stable")
+    else:
+        rank = np.empty(len(ids), dtype=np.int64)
+        rank[np.argsort(np.asarray(ids, dtype=object), kind="stable")] = np.arange(len(ids))
+        order = np.lexsort((np.broadcast_to(rank, scores.shape), -scores), axis=1)
     return order[:, :k]
+
+
+def order_matches(row: Iterable[Match]) -> list[Match]:
+    """One query's matches in the contract's order: score descending, then id among exactly equal scores.
+
+    The store applies it to every adapter's answer, so two engines that found the same records answer in the same
+    order even when the scores tie (a zero query vector on cosine scores every record 0).
+    """
+    return sorted(row, key=lambda match: (-match.score, match.id))
 
 
 def relevance(metric: Metric, score: float) -> float:

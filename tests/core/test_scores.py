@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from vectorstore import scores
+from vectorstore.models import Match
+from vectorstore.store import VectorStore
 
 RNG = np.random.default_rng(20240531)
 QUERIES = RNG.normal(size=(7, 24)).astype(np.float32)
@@ -134,3 +136,44 @@ def test_top_k_larger_than_the_table() -> None:
     table = np.array([[0.2, 0.7]])
     np.testing.assert_array_equal(scores.top_k(table, 10), [[1, 0]])
     assert scores.top_k(np.empty((2, 0)), 5).shape == (2, 0)
+
+
+def test_top_k_ties_by_id_when_given() -> None:
+    """Hand-checked: row 0 ties 0.9 at columns 1 ('d') and 3 ('b'): 'b' first; row 1 ties 3.0 at 'e' and 'a'."""
+    table = np.array([[0.1, 0.9, 0.5, 0.9, -1.0], [3.0, 2.0, 1.0, 0.0, 3.0]])
+    ids = ["e", "d", "c", "b", "a"]
+    np.testing.assert_array_equal(scores.top_k(table, 3, ids), [[3, 1, 2], [4, 0, 1]])
+    # a tie on the k-th place keeps the smallest id: of 'd' and 'b' at 0.9, k=1 returns 'b'
+    np.testing.assert_array_equal(scores.top_k(table, 1, ids), [[3], [4]])
+
+
+# -- order_matches ----------------------------------------------------------------------------------------------------
+
+
+def _matches(pairs: list[tuple[str, float]]) -> list[Match]:
+    return [Match(id=i, score=s, distance=1.0 - s) for i, s in pairs]
+
+
+def test_order_matches_by_score_then_id() -> None:
+    row = _matches([("b", 0.5), ("c", 0.9), ("a", 0.5), ("d", 0.5000001), ("e", -1.0)])
+    assert [m.id for m in scores.order_matches(row)] == ["c", "d", "a", "b", "e"]
+
+
+def test_order_matches_of_all_equal_scores_is_by_id() -> None:
+    """A zero query vector on cosine scores every record 0: the engines' orders differ, ours does not."""
+    ids = ["r10", "r2", "r1", "a", "B"]
+    engine_a, engine_b = _matches([(i, 0.0) for i in ids]), _matches([(i, 0.0) for i in reversed(ids)])
+    assert [m.id for m in scores.order_matches(engine_a)] == ["B", "a", "r1", "r10", "r2"]  # code point order
+    assert scores.order_matches(engine_a) == scores.order_matches(engine_b)
+
+
+def test_memory_adapter_answers_in_the_contract_order(store: VectorStore) -> None:
+    """Tied scores from the memory adapter already come in order_matches order, and the k-th tie keeps small ids."""
+    store.create_collection("ties", 2)
+    ids = ["z", "m", "b", "y", "a"]
+    store.upsert("ties", ids, [[1, 0], [0, 1], [1, 0], [1, 0], [0, 1]])
+    for query in ([0.0, 0.0], [1.0, 0.0]):
+        (found,) = store.query("ties", np.array([query]), k=5)
+        assert found == scores.order_matches(found)
+    assert [m.id for m in store.search("ties", [1.0, 0.0], k=2)] == ["b", "y"]
+    assert [m.id for m in store.search("ties", [0.0, 0.0], k=5)] == ["a", "b", "m", "y", "z"]

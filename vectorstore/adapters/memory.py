@@ -143,7 +143,7 @@ class MemoryAdapter(Adapter):
             metric = collection.info.metric
             all_scores = scores.exact(metric, vectors, matrix)
             results: list[list[Match]] = []
-            for row, order in zip(all_scores, scores.top_k(all_scores, k)):
+            for row, order in zip(all_scores, scores.top_k(all_scores, k, ids)):
                 hits = []
                 for position in order:
                     record = _record(ids[position], collection.rows[ids[position]], include)
