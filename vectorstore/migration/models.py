@@ -104,7 +104,7 @@ class TrialSlice(_Model):
     overlap_min: float | None = None
     #: Counts of per-query overlap in ten bins of width 0.1, the last one being exactly 1.0 (``OVERLAP_BINS``).
     overlap_histogram: list[int] = Field(default_factory=list)
-    #: Fraction of result positions holding the same id on both sides.
+    #: Fraction of result positions holding the same id on both sides (a reordering within tied scores counts as same).
     identical_rank_fraction: float | None = None
     #: Mean Kendall tau of the shared ids' ranks (queries sharing fewer than two ids are left out).
     kendall_tau: float | None = None

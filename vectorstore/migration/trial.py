@@ -23,6 +23,9 @@ from .models import Latency, TrialResult, TrialSlice
 
 RECALL_THRESHOLD = 0.85
 DEFAULT_QUERIES = 100
+#: Scores this close (relative to ``max(1, |score|)``) are a tie: the two engines compute them differently, and the
+#: order of tied records is not part of the contract beyond the id order of *exactly* equal scores (DESIGN 3.2).
+TIE_TOLERANCE = 1e-6
 #: Eleven bins: [0, 0.1), [0.1, 0.2), ..., [0.9, 1.0), and exactly 1.0.
 OVERLAP_BINS = tuple(f"{i / 10:.1f}" for i in range(10)) + ("1.0",)
 
@@ -59,6 +62,38 @@ def kendall_tau(ours: Sequence[str], theirs: Sequence[str]) -> float | None:
         return None
     concordant = sum(1 for a in range(n) for b in range(a + 1, n) if shared[a] < shared[b])
     return (2 * concordant) / (n * (n - 1) / 2) - 1.0
+
+
+def _tied(a: float, b: float) -> bool:
+    return abs(a - b) <= TIE_TOLERANCE * max(1.0, abs(a), abs(b))
+
+
+def same_rank(ours: Sequence[Match], theirs: Sequence[Match]) -> float | None:
+    """Fraction of result positions holding the same id on both sides, a reordering within tied scores counting as same.
+
+    Positions are cut into blocks of consecutive ranks whose scores tie on *both* sides; a block holding the same ids
+    on both sides, in any order, counts whole, and any other position counts when its two ids are equal. A different
+    choice among records tied at the k-th place is a different id (overlap sees it too). None when both are empty.
+    """
+    positions = max(len(ours), len(theirs))
+    if not positions:
+        return None
+    common = min(len(ours), len(theirs))
+    same = 0
+    start = 0
+    while start < common:
+        end = start + 1
+        while end < common and _tied(ours[end - 1].score, ours[end].score) and _tied(
+            theirs[end - 1].score, theirs[end].score
+        ):
+            end += 1
+        mine, other = ours[start:end], theirs[start:end]
+        if {m.id for m in mine} == {m.id for m in other}:
+            same += end - start
+        else:
+            same += sum(a.id == b.id for a, b in zip(mine, other))
+        start = end
+    return same / positions
 
 
 def histogram(values: Sequence[float]) -> list[int]:
@@ -105,9 +140,9 @@ def run_slice(
             tau = kendall_tau(our_ids, their_ids)
             if tau is not None:
                 taus.append(tau)
-            positions = max(len(our_ids), len(their_ids))
-            if positions:
-                identical.append(sum(a == b for a, b in zip(our_ids, their_ids)) / positions)
+            fraction = same_rank(ours, theirs)
+            if fraction is not None:
+                identical.append(fraction)
             their_scores = {m.id: m.score for m in theirs}
             diffs += [abs(m.score - their_scores[m.id]) for m in ours if m.id in their_scores]
     except VectorStoreError as exc:
