@@ -137,9 +137,13 @@ def _done(checkpoints: Path) -> int:
     return 0
 
 
-def _children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(p) for p in path.read_text().split()] if path.exists() else []
+def _descendants(pid: int) -> list[int]:
+    """Children and their children: an isolated worker is forked by the host's forkserver, a child of the host."""
+    try:
+        children = [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:  # ended meanwhile
+        return []
+    return children + [grandchild for child in children for grandchild in _descendants(child)]
 
 
 def test_sigkill_mid_migration_then_resume(chroma: str, corpus: Corpus, tmp_path: Path) -> None:
@@ -150,7 +154,7 @@ def test_sigkill_mid_migration_then_resume(chroma: str, corpus: Corpus, tmp_path
     deadline = time.monotonic() + 120
     while _done(checkpoints) < 400 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
-    workers = _children(process.pid)
+    workers = _descendants(process.pid)
     os.kill(process.pid, signal.SIGKILL)
     process.communicate(timeout=30)
     assert process.returncode == -signal.SIGKILL, "the migration finished before it could be killed"

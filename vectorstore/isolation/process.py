@@ -9,7 +9,6 @@ SIGTERM handler, and a library may ignore SIGTERM, so the grace before SIGKILL i
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
 import signal
@@ -31,13 +30,14 @@ from . import worker
 from .arena import Arena
 from .exitcodes import ExitInfo, classify
 from .protocol import STOP, Failure, Hello, Reply, Request
+from .starting import Surroundings, context_for
 from .transfer import Channel
 
 _TAIL_LINES = 40
 _TAIL_LINE_CHARS = 240
 _WATCH_FRAME = re.compile(r'isolation[/\\]worker\.py", line \d+ in watch$')
 _BOOTSTRAP_FRAME = re.compile(
-    r'multiprocessing[/\\](process|spawn)\.py", line \d+ in |File "<string>", line 1 in <module>'
+    r'multiprocessing[/\\](process|spawn|forkserver|popen_fork)\.py", line \d+ in |File "<string>", line 1 in <module>'
 )
 #: How long faulthandler gets to write a hung worker's stacks after SIGUSR1 (it writes from the signal handler).
 _DUMP_PAUSE_S = 0.1
@@ -88,18 +88,18 @@ class Death:
 
 
 class WorkerProcess:
-    """A spawned worker that builds ``spec``'s adapter from ``config``."""
+    """A worker process (forked by a forkserver or spawned, see :mod:`.starting`) that builds ``spec``'s adapter."""
 
     def __init__(
         self, spec: AdapterSpec, config: BaseModel, arena: Arena, *, label: str, orphan_grace_s: float
     ) -> None:
-        context = multiprocessing.get_context("spawn")
+        context = context_for(spec)
         conn, child_conn = context.Pipe(duplex=True)
         handle, self.log_path = tempfile.mkstemp(prefix="vectorstore-worker-", suffix=".log")
         os.close(handle)
         self.process = context.Process(
             target=worker.run,
-            args=(child_conn, spec, config, self.log_path, orphan_grace_s),
+            args=(child_conn, spec, config, self.log_path, orphan_grace_s, Surroundings()),
             name=f"vectorstore-worker {label}",
             daemon=True,
         )

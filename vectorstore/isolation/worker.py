@@ -1,7 +1,8 @@
 """The worker process: builds the real adapter and runs the host's requests one at a time.
 
-It is started with ``spawn`` (never ``fork``: Chroma's Rust runtime hangs in a forked child) and owns the backend
-for its whole life. Before anything else it arms ``faulthandler`` on a file the host chose, so a native crash
+It is started by a forkserver that has imported nothing but the backend, or with ``spawn`` (never forked from a
+host: Chroma's Rust runtime hangs in a child forked after a client was opened; see :mod:`.starting`), and owns the
+backend for its whole life. Before anything else it arms ``faulthandler`` on a file the host chose, so a native crash
 leaves the Python stack behind for the host's :class:`~vectorstore.errors.WorkerCrashed` message, and SIGUSR1
 dumps the stack of a hung call before the host kills it.
 
@@ -28,14 +29,23 @@ from ..errors import BackendError
 from ..models import Record
 from ..registry import AdapterSpec
 from .protocol import CALLS, SCAN, SCAN_NEXT, STOP, Failure, Hello, Reply, Request
+from .starting import Surroundings
 from .transfer import Channel
 
 if TYPE_CHECKING:
     from .faults import Fault, Moment
 
 
-def run(conn: Connection, spec: AdapterSpec, config: BaseModel, log_path: str, orphan_grace_s: float) -> None:
-    """The spawn target (module level, so it pickles by name)."""
+def run(
+    conn: Connection,
+    spec: AdapterSpec,
+    config: BaseModel,
+    log_path: str,
+    orphan_grace_s: float,
+    surroundings: Surroundings,
+) -> None:
+    """The process target (module level, so it pickles by name)."""
+    surroundings.adopt()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the host decides
     _arm_faulthandler(log_path)
     done = threading.Event()
