@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 
 DISTRIBUTIONS := -e '.[test,langchain]' -e conformance -e adapters/chroma -e adapters/qdrant
 
-.PHONY: install demo test bench
+.PHONY: install demo test test-explore bench
 
 $(STAMP): pyproject.toml conformance/pyproject.toml adapters/chroma/pyproject.toml adapters/qdrant/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,14 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Random hypothesis examples instead of CI's derandomized ones, for a local hunt (never in CI). A failure replays
+# with the seed printed first: make test-explore SEED=<seed>
+SEED ?= $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+test-explore: $(STAMP)
+	@echo "hypothesis seed: $(SEED) (replay: make test-explore SEED=$(SEED))"
+	VECTORSTORE_HYPOTHESIS_PROFILE=vectorstore-explore $(BIN)/python -m pytest -k "test_random_" \
+		--hypothesis-seed=$(SEED) $(PYTEST_ARGS)
 
 # Smoke set on Python 3.13 (`make test-smoke`): a second venv with the same four distributions, then the core tests,
 # the conformance suite on memory and Qdrant Edge, and one isolated Chroma class. The venv lives at the root, outside
