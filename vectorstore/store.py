@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import completion, validation
+from . import completion, scores, validation
 from .adapter import Adapter
 from .errors import CollectionExists, CollectionNotFound, InvalidInput, StoreClosed, UnsupportedFeature, UnsupportedFilter
 from .filters import Node, operators, parse_filter
@@ -249,7 +249,7 @@ class VectorStore:
             rows = self.adapter.query(name, matrix, top, node, fields)
             if not self.capabilities.exact_search:  # an approximate index may come back short (DESIGN 3.5)
                 rows = completion.complete(self.adapter, name, info.metric, matrix, top, node, fields, rows)
-        return rows
+        return [scores.order_matches(row) for row in rows]
 
     def _check_open(self) -> None:
         if self._closed:

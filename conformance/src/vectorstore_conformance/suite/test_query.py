@@ -174,6 +174,21 @@ class QueryTests(StoreFixtures):
             store.delete_collection(name)
         expect_no_problems(problems)
 
+    def test_ties_come_in_id_order(self, store: VectorStore, make_collection: Callable[..., str]) -> None:
+        """Exactly equal scores are ordered by id; a zero query vector on cosine ties every record (score 0)."""
+        name = make_collection(dimension=4, metric="cosine")
+        reference = Reference("cosine")
+        ids = [f"t{(7 * i) % 40:02d}" for i in range(40)]  # written out of id order
+        vectors = np.repeat(np.eye(4, dtype=np.float32) + np.float32(0.25), 10, axis=0)
+        store.upsert(name, ids, vectors)
+        reference.upsert(ids, vectors, None, None)
+        problems = []
+        for query in (np.zeros(4, dtype=np.float32), vectors[0], vectors[10] - vectors[20]):
+            for k in (5, 15, 40):
+                found = store.search(name, query, k=k, include=())
+                problems += [f"query {query.tolist()}, k={k}: {p}" for p in match_problems(found, reference, query, k)]
+        expect_no_problems(problems)
+
     @requires("document_contains")
     def test_document_filter(self, store: VectorStore, make_collection: Callable[..., str]) -> None:
         name, reference = _filled(store, make_collection, "cosine")
