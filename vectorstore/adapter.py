@@ -22,7 +22,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .batch import RecordBatch
+from .errors import UnsupportedFeature
 from .filters import Node
+from .health import RepairReport
 from .models import Capabilities, CollectionInfo, Match, Metric, Record
 
 
@@ -77,6 +79,17 @@ class Adapter:
         merge before writing anything; the default is the id itself.
         """
         return list(ids)
+
+    def repair(self, name: str) -> RepairReport:
+        """Rebuild a collection whose backend files a kill left damaged, from the adapter's recovery source.
+
+        Atomic: the rebuilt collection is verified record by record against what must be there before it replaces
+        the damaged one. Adapters without a recovery source keep this default.
+        """
+        raise UnsupportedFeature(
+            f"the {self.name} adapter cannot repair collection {name!r}: it keeps no recovery source; "
+            "restore it from a backup or copy what is readable with `vectorstore migrate --salvage`"
+        )
 
     def stats(self) -> dict[str, Any]:
         """Operational counters; adapters and wrappers with something to report override it."""
