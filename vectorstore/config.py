@@ -5,8 +5,9 @@ Resolution order: the explicit argument, then ``VECTORSTORE_URL``, then ``VECTOR
 adapter is installed, ``memory://`` otherwise).
 
 A URL's scheme picks the adapter (``chroma+http`` is the ``chroma`` adapter, variant ``http``); host, port, path and
-query parameters become that adapter's pydantic config. ``isolation`` and ``timeout_s`` are store settings that
-apply to any adapter. Secrets (``api_key``, URL passwords) are ``SecretStr`` and redacted in every repr and log line.
+query parameters become that adapter's pydantic config. ``isolation``, ``timeout_s`` and ``heal`` (self-healing on
+open) are store settings that apply to any adapter. Secrets (``api_key``, URL passwords) are ``SecretStr`` and
+redacted in every repr and log line.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from .registry import AdapterSpec, registry
 DEFAULT_DIRECTORY = ".vectorstore"
 TOML_FILE = "vectorstore.toml"
 SECRET_KEYS = frozenset({"api_key", "password", "token"})
-_STORE_KEYS = ("isolation", "timeout_s", "circuit_failures", "circuit_cooldown_s")
+_STORE_KEYS = ("isolation", "timeout_s", "circuit_failures", "circuit_cooldown_s", "heal")
 
 
 class EnvironmentSettings(BaseSettings):
@@ -52,6 +53,11 @@ class StoreSettings(BaseModel):
     circuit_failures: int = Field(default=3, ge=1)
     #: How long an open circuit fails calls fast before one call may start a new worker.
     circuit_cooldown_s: float = Field(default=30.0, gt=0)
+    #: What opening the store does about damaged collections (docs/durability.md): ``off`` nothing; ``repair`` runs
+    #: the doctor's cheap checks and repairs a damaged collection before serving it (refusing it, as ``quarantine``
+    #: does, when the repair is impossible or incomplete); ``quarantine`` refuses its calls with
+    #: ``CollectionDamaged``.
+    heal: Literal["off", "repair", "quarantine"] = "off"
 
 
 class Resolved(BaseModel):

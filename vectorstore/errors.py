@@ -26,6 +26,7 @@ class. Errors that wrap a native backend exception keep it as ``__cause__`` (``r
           +-- CircuitOpen
           +-- StoreLocked
           +-- StoreClosed
+          +-- CollectionDamaged
 
 Exceptions cross process boundaries (the isolation worker pickles them), so each one stores its message as the only
 positional argument and keeps extra context in keyword attributes restored by ``__reduce__``.
@@ -143,11 +144,20 @@ class StoreClosed(BackendUnavailable):
     """Raised when a store is used after ``close()``."""
 
 
+class CollectionDamaged(BackendUnavailable):
+    """Raised for calls on a collection that self-healing on open found damaged and could not repair.
+
+    ``collection`` names it and ``verdict`` holds the doctor's failed checks; the message says to run
+    ``vectorstore doctor --repair URL``. The other collections of the store are served as usual.
+    """
+
+
 __all__ = [
     "AdapterNotFound",
     "BackendError",
     "BackendUnavailable",
     "CircuitOpen",
+    "CollectionDamaged",
     "CollectionExists",
     "CollectionNotFound",
     "ConfigurationError",

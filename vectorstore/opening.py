@@ -24,6 +24,18 @@ def open(url: str | None = None, *, config: Mapping[str, Any] | None = None, **o
     ``url`` (``memory://``, ``chroma:///data``, ``qdrant+http://host:6333?api_key=...``) or ``config`` (a mapping
     like a ``vectorstore.toml`` table) picks the backend; with neither, the environment, ``./vectorstore.toml`` and
     finally the embedded default are tried. Keyword ``options`` override URL query parameters.
+
+    With ``heal=repair`` or ``heal=quarantine`` every collection is checked before the store is returned, and a
+    damaged one is repaired or refused (:mod:`vectorstore.healing`, docs/durability.md).
     """
     resolved = resolve(url, config, **options)
-    return VectorStore(build_adapter(resolved), url=resolved.url)
+    store = VectorStore(build_adapter(resolved), url=resolved.url)
+    if resolved.settings.heal == "off":
+        return store
+    from .healing import heal
+
+    try:
+        return heal(store, resolved.settings.heal)
+    except BaseException:
+        store.close()
+        raise

@@ -10,5 +10,6 @@ from .app import app, main
 from . import commands  # noqa: F401,E402  (registers the core commands)
 from . import migrate  # noqa: F401,E402  (registers migrate, verify, trial, demo-migration)
 from . import conformance  # noqa: F401,E402  (registers conformance)
+from . import doctor  # noqa: F401,E402  (registers doctor)
 
 __all__ = ["app", "main"]
