@@ -26,7 +26,7 @@ from rich.progress import (
 from rich.markup import escape
 from rich.text import Text
 
-from ..migration import DEFAULT_CHECKPOINT_DIRECTORY, CollectionReport, Observer, Report
+from ..migration import DEFAULT_CHECKPOINT_DIRECTORY, CollectionReport, Observer, Report, SalvageResult
 from ..migration import migrate as migrate_api
 from ..migration import trial as trial_api
 from ..migration import verify as verify_api
@@ -140,6 +140,8 @@ def print_collection(item: CollectionReport) -> None:
             f"{name}: copied {c.copied:,} records ({c.skipped:,} already there, {c.deleted_stale:,} stale deleted) "
             f"in {c.seconds:.1f} s, {c.records_per_second:,.0f} records/s"
         )
+    if item.salvage is not None:
+        print_salvage(item.salvage)
     if item.verify is not None:
         v = item.verify
         state = "[green]verified[/]" if v.ok else f"[red]{v.difference_count:,} differences[/]"
@@ -175,6 +177,24 @@ def print_collection(item: CollectionReport) -> None:
         console.print(f"{name}: checkpoint kept at {escape(item.checkpoint)} (continue with --resume)")
 
 
+def print_salvage(s: SalvageResult) -> None:
+    """The salvage's count of readable records, then every unreadable id (the first ones with their error)."""
+    name = f"[bold]{escape(s.collection)}[/]"
+    if s.ok:
+        console.print(f"{name}: salvage read all {s.listed:,} records the source listed", highlight=False)
+        return
+    console.print(
+        f"{name}: [red]salvage: {len(s.unreadable_ids):,} of {s.listed:,} records unreadable[/], {s.copied:,} copied "
+        f"({s.failed_reads:,} failed reads); the target holds {s.target_count:,}; not verified",
+        highlight=False,
+    )
+    for problem in s.errors:
+        console.print(f"  [red]unreadable[/] {escape(problem.id or '')}: {escape(problem.detail)}", highlight=False)
+    if len(s.unreadable_ids) > len(s.errors):
+        rest = s.unreadable_ids[len(s.errors):]
+        console.print(f"  [red]and {len(rest):,} more:[/] {escape(', '.join(rest))}", highlight=False, soft_wrap=True)
+
+
 def finish(report: Report, directory: Optional[Path]) -> None:
     """Write the report if asked, then exit 1 unless everything passed."""
     if directory is not None:
@@ -201,6 +221,10 @@ def migrate(
     where: Optional[list[str]] = WhereOption,
     checkpoint_dir: Path = typer.Option(DEFAULT_CHECKPOINT_DIRECTORY, help="Where checkpoints are kept."),
     batch_delay: float = typer.Option(0.0, help="Milliseconds to pause after each batch, to spare a busy server."),
+    salvage: bool = typer.Option(
+        False, "--salvage",
+        help="Read a damaged source by id, bisecting failing batches down to single records; list the unreadable ones.",
+    ),
 ) -> None:
     """Copy collections from SOURCE to TARGET, resumably, then verify the copy and compare search on both sides."""
     if resume and restart:
@@ -211,7 +235,7 @@ def migrate(
         result = migrate_api(
             source, target, names, batch_size=batch_size, resume=resume, restart=restart, dry_run=dry_run,
             verify_sample=verify_sample, trial_queries=trial_queries, k=k, wheres=wheres,
-            checkpoint_dir=checkpoint_dir, batch_delay=batch_delay / 1000.0, observer=_Bar(progress),
+            checkpoint_dir=checkpoint_dir, batch_delay=batch_delay / 1000.0, salvage=salvage, observer=_Bar(progress),
         )
     if dry_run:
         console.print("dry run: nothing was written" + ("" if result.ok else "; the problems above would stop the copy"))

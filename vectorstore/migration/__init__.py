@@ -10,9 +10,11 @@ any pair of adapters works. See ``docs/migration.md`` for the checkpoint, the ch
 """
 
 from .checkpoint import DEFAULT_DIRECTORY as DEFAULT_CHECKPOINT_DIRECTORY
-from .models import CollectionPlan, CollectionReport, CopyResult, Problem, Report, TrialResult, TrialSlice, VerifyResult
+from .models import (
+    CollectionPlan, CollectionReport, CopyResult, Problem, Report, SalvageResult, TrialResult, TrialSlice, VerifyResult,
+)
 from .report import write_report
-from .run import CheckpointExists, Observer, migrate, trial, verify
+from .run import CheckpointExists, Observer, SalvageImpossible, migrate, trial, verify
 
 __all__ = [
     "DEFAULT_CHECKPOINT_DIRECTORY",
@@ -23,6 +25,8 @@ __all__ = [
     "Observer",
     "Problem",
     "Report",
+    "SalvageImpossible",
+    "SalvageResult",
     "TrialResult",
     "TrialSlice",
     "VerifyResult",

@@ -91,7 +91,7 @@ class _Reader(threading.Thread):
         return None if isinstance(item, _End) else item
 
 
-def _already_copied(target: VectorStore, name: str, checkpoint: Checkpoint, batch: Columns) -> set[str]:
+def already_copied(target: VectorStore, name: str, checkpoint: Checkpoint, batch: Columns) -> set[str]:
     """Ids of the batch recorded with the same content and still present in the target."""
     recorded = checkpoint.digests(batch.ids)
     same = [i for i, digest in zip(batch.ids, batch.digests) if recorded.get(i) == digest]
@@ -129,7 +129,7 @@ def copy_collection(
     copied = skipped = batches = 0
     try:
         while (batch := reader.next_batch()) is not None:
-            done = _already_copied(target, name, checkpoint, batch) if resumed else set()
+            done = already_copied(target, name, checkpoint, batch) if resumed else set()
             fresh = batch.without(done) if done else batch
             if len(fresh):
                 target.upsert(name, fresh.ids, fresh.vectors, fresh.documents, fresh.metadatas)

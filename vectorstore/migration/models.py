@@ -69,6 +69,30 @@ class CopyResult(_Model):
     resumed: bool
 
 
+class SalvageResult(_Model):
+    """What ``migrate --salvage`` could read from a partly readable source, and every id it could not."""
+
+    collection: str
+    #: Ids the source's ids-only scan listed (the records that must be there).
+    listed: int
+    #: Records read and written to the target (or found there already, from a checkpoint).
+    copied: int
+    #: Every id whose record could not be read, even alone (bisected down from the failing batch).
+    unreadable_ids: list[str] = Field(default_factory=list)
+    #: Why, for the first :data:`LISTED` of them (the source's error for that single id).
+    errors: list[Problem] = Field(default_factory=list)
+    #: Reads of the source that failed, batches and single ids alike.
+    failed_reads: int = 0
+    #: Records the target collection holds after the copy.
+    target_count: int = 0
+    seconds: float = 0.0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def ok(self) -> bool:
+        return not self.unreadable_ids
+
+
 class VerifyResult(_Model):
     collection: str
     source_count: int
@@ -128,6 +152,7 @@ class CollectionReport(_Model):
     collection: str
     plan: CollectionPlan | None = None
     copy_result: CopyResult | None = None
+    salvage: SalvageResult | None = None
     verify: VerifyResult | None = None
     trial: TrialResult | None = None
     error: str | None = None
@@ -138,6 +163,8 @@ class CollectionReport(_Model):
     @property
     def ok(self) -> bool:
         if self.error or (self.plan is not None and not self.plan.ok):
+            return False
+        if self.salvage is not None and not self.salvage.ok:
             return False
         if self.trial is not None and any(item.error for item in self.trial.slices):
             return False

@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from html import escape
 
-from .models import CollectionReport, Report, TrialResult, TrialSlice, VerifyResult
+from .models import CollectionReport, Report, SalvageResult, TrialResult, TrialSlice, VerifyResult
 from .trial import OVERLAP_BINS
 
 _CSS = """
@@ -151,6 +151,19 @@ def _verify_section(check: VerifyResult) -> str:
     return head + _table(["kind", "id", "difference"], rows, left=3) + tail
 
 
+def _salvage_section(salvage: SalvageResult) -> str:
+    head = (
+        f"<p>{_status(salvage.ok)}: {salvage.listed:,} records listed by the source, {salvage.copied:,} copied, "
+        f"{len(salvage.unreadable_ids):,} unreadable ({salvage.failed_reads:,} failed reads); the target holds "
+        f"{salvage.target_count:,}.</p>"
+    )
+    if salvage.ok:
+        return head
+    rows = [[escape(p.id or ""), escape(p.detail)] for p in salvage.errors]
+    every = ", ".join(escape(i) for i in salvage.unreadable_ids)
+    return head + _table(["unreadable id", "error"], rows, left=2) + f"<p>Every unreadable id: <code>{every}</code></p>"
+
+
 def _trial_section(trial: TrialResult) -> str:
     rows = []
     for s in trial.slices:
@@ -230,6 +243,8 @@ def render(report: Report) -> str:
                 f"already copied, {c.deleted_stale:,} stale deleted; {c.seconds:.1f} s, "
                 f"{c.records_per_second:,.0f} records/s{' (resumed)' if c.resumed else ''}.</p>"
             )
+        if item.salvage:
+            parts.append("<h3>Salvage</h3>" + _salvage_section(item.salvage))
         if item.verify:
             parts.append("<h3>Verification</h3>" + _verify_section(item.verify))
         if item.trial:

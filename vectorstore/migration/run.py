@@ -17,12 +17,13 @@ from typing import Any, Literal
 import numpy as np
 
 from .. import open as open_store
-from ..errors import InvalidInput, VectorStoreError
+from ..errors import BackendError, BackendUnavailable, InvalidInput, VectorStoreError
 from ..store import VectorStore
 from .checkpoint import DEFAULT_DIRECTORY, Checkpoint, checkpoint_path
 from .copy import copy_collection
-from .models import CollectionReport, Report
+from .models import CollectionPlan, CollectionReport, Report
 from .plan import plan_collection
+from .salvage import CIRCUIT_FAILURES, salvage_collection
 from .trial import DEFAULT_QUERIES, trial_collection
 from .verify import DEFAULT_SAMPLE, verify_collection
 
@@ -45,6 +46,10 @@ class Observer:
         """A collection is finished, successfully or not."""
 
 
+class SalvageImpossible(BackendError):
+    """Raised for a salvage whose source cannot even list the ids of a collection."""
+
+
 class CheckpointExists(InvalidInput):
     """Raised when an interrupted migration left a checkpoint and neither resume nor restart was asked for."""
 
@@ -54,13 +59,16 @@ def _name(store: VectorStore) -> str:
 
 
 @contextmanager
-def _stores(source: StoreLike, target: StoreLike) -> Iterator[tuple[VectorStore, VectorStore]]:
+def _stores(
+    source: StoreLike, target: StoreLike, source_options: Mapping[str, Any] | None = None
+) -> Iterator[tuple[VectorStore, VectorStore]]:
+    """Both stores, opening (and closing) those given as URLs; ``source_options`` apply to a source URL."""
     if source is target or (isinstance(source, str) and isinstance(target, str) and source == target):
         raise InvalidInput(f"the source and the target are the same store ({source}); give two different stores")
     with ExitStack() as stack:
         opened = []
-        for store in (source, target):
-            opened.append(stack.enter_context(open_store(store)) if isinstance(store, str) else store)
+        for store, options in ((source, source_options or {}), (target, {})):
+            opened.append(stack.enter_context(open_store(store, **options)) if isinstance(store, str) else store)
         yield opened[0], opened[1]
 
 
@@ -111,6 +119,26 @@ def _open_checkpoint(
     return checkpoint
 
 
+def _plan(
+    source: VectorStore, target: VectorStore, name: str, checkpoint: Checkpoint, batch_size: int, check_ids: bool,
+    dry_run: bool, salvage: bool,
+) -> CollectionPlan:
+    """The collection's plan; a salvage first checks that the source can list its ids at all, and says so if not."""
+    if salvage:
+        try:
+            next(iter(source.scan(name, batch_size=1, include=[])), None)
+        except (BackendError, BackendUnavailable) as exc:
+            raise SalvageImpossible(
+                f"cannot salvage {name!r}: the source cannot list its ids (an ids-only scan, include=(), failed), "
+                f"so which records exist is unknown and nothing was copied: {type(exc).__name__}: {exc}. "
+                "Repair the collection first (vectorstore doctor --repair SOURCE) or restore it from a backup",
+                collection=name,
+            ) from exc
+    return plan_collection(
+        source, target, name, checkpoint, batch_size=batch_size, check_ids=check_ids, read_records=dry_run
+    )
+
+
 def migrate(
     source: StoreLike,
     target: StoreLike,
@@ -127,18 +155,22 @@ def migrate(
     wheres: Sequence[Mapping[str, Any]] = (),
     checkpoint_dir: Path = DEFAULT_DIRECTORY,
     batch_delay: float = 0.0,
+    salvage: bool = False,
     observer: Observer | None = None,
 ) -> Report:
     """Copy collections (all of the source's when ``collections`` is empty), then verify and trial each one.
 
     Nothing is written to a collection whose plan finds a problem (shape, metric, colliding ids, records the target
     did not get from this migration). The checkpoint is removed only after the verification passes.
-    ``trial_queries=0`` skips the trial.
+    ``trial_queries=0`` skips the trial. ``salvage`` reads a partly readable source id by id where batches fail
+    (:mod:`vectorstore.migration.salvage`); a collection with unreadable records lists them and fails, and is then
+    neither verified nor tried (the source cannot be read back).
     """
     if resume and restart:
         raise InvalidInput("resume and restart exclude each other: resume continues a checkpoint, restart discards it")
     watcher = observer or Observer()
-    with _stores(source, target) as (src, tgt):
+    source_options = {"circuit_failures": CIRCUIT_FAILURES} if salvage else {}
+    with _stores(source, target, source_options) as (src, tgt):
 
         def run(item: CollectionReport) -> None:
             name = item.collection
@@ -146,17 +178,23 @@ def migrate(
             checkpoint = _open_checkpoint(path, src, tgt, name, resume=resume, restart=restart, dry_run=dry_run)
             try:
                 watcher.phase(name, "planning")
-                item.plan = plan_collection(
-                    src, tgt, name, checkpoint, batch_size=batch_size, check_ids=check_ids, read_records=dry_run
-                )
+                item.plan = _plan(src, tgt, name, checkpoint, batch_size, check_ids, dry_run, salvage)
                 if dry_run or not item.plan.ok:
                     return
                 item.checkpoint = str(path)
                 tgt.create_collection(name, item.plan.dimension, item.plan.metric, exist_ok=True)
                 watcher.copying(name, item.plan.source_count)
-                item.copy_result = copy_collection(
-                    src, tgt, name, checkpoint, batch_size=batch_size, advance=watcher.advance, batch_delay=batch_delay
-                )
+                if salvage:
+                    item.copy_result, item.salvage = salvage_collection(
+                        src, tgt, name, checkpoint, batch_size=batch_size, advance=watcher.advance
+                    )
+                    if not item.salvage.ok:
+                        return
+                else:
+                    item.copy_result = copy_collection(
+                        src, tgt, name, checkpoint, batch_size=batch_size, advance=watcher.advance,
+                        batch_delay=batch_delay,
+                    )
                 watcher.phase(name, "verifying")
                 item.verify = verify_collection(src, tgt, name, sample=verify_sample, batch_size=batch_size)
                 if item.verify.ok:
