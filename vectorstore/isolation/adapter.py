@@ -17,6 +17,7 @@ from ..adapter import Adapter
 from ..batch import RecordBatch
 from ..config import Resolved
 from ..filters import Node
+from ..health import RepairReport
 from ..models import CollectionInfo, Match, Metric, Record
 from .policy import IsolationPolicy
 from .supervisor import Supervisor
@@ -84,6 +85,14 @@ class IsolatedAdapter(Adapter):
 
     def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[list[Record]]:
         return self._supervisor.scan(name, where, batch_size, include)
+
+    def repair(self, name: str) -> RepairReport:
+        """Runs in the worker; not retried after a crash (running it again resumes it)."""
+        return self._supervisor.call("repair", (name,), name)
+
+    def compact(self, name: str) -> int:
+        """Adapters with a compactable log only (chroma); others answer with the worker's AttributeError."""
+        return self._supervisor.call("compact", (name,), name)
 
     def stats(self) -> dict[str, Any]:
         """Calls, failures by kind, restarts, latency percentiles, worker pid and uptime, circuit state."""

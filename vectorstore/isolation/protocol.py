@@ -34,6 +34,8 @@ CALLS: frozenset[str] = frozenset(
         "count",
         "query",
         "native_ids",
+        "repair",
+        "compact",
         "stats",
     }
 )

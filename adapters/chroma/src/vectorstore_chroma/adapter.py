@@ -10,7 +10,10 @@ What Chroma does differently and how it is closed, in one place each:
 - ``delete_collection`` leaks list-valued metadata into later records (chroma#7594), so it empties first;
 - batches: Chroma refuses more than ``get_max_batch_size()`` (5461) records per call; the store chunks writes to
   ``capabilities.max_batch`` and this adapter chunks its own id lists and query rows;
-- errors: :mod:`.errors`; one owner per directory: :mod:`.locking`.
+- errors: :mod:`.errors`; one owner per directory: :mod:`.locking`;
+- durability: a kill can leave a collection's HNSW files unreadable for good (issue 11); embedded stores keep
+  Chroma's write-ahead log (:mod:`.wal`, compacted as writes go) and :meth:`ChromaAdapter.repair` rebuilds a
+  collection from it (:mod:`.recovery`).
 
 Threads: Chroma's client held up under 8 threads (backends.md 1). Writes here read before they write (to null old
 metadata keys, or to count what a delete removes), so they are serialised by a lock; reads run concurrently and
@@ -32,11 +35,12 @@ from chromadb.api.models.Collection import Collection as ChromaCollection
 from vectorstore import scores
 from vectorstore.adapter import Adapter
 from vectorstore.batch import RecordBatch
-from vectorstore.errors import BackendError, CollectionNotFound, VectorStoreError
+from vectorstore.errors import BackendError, CollectionNotFound, UnsupportedFeature, VectorStoreError
 from vectorstore.filters import Node
+from vectorstore.health import Check, RepairReport
 from vectorstore.models import Capabilities, CollectionInfo, Match, Metric, Record
 
-from . import records
+from . import recovery, records, wal
 from .clients import open_client
 from .config import ChromaConfig
 from .errors import is_transient, translate
@@ -54,6 +58,10 @@ CHROMA_MAX_BATCH = 5461
 _SPACES: dict[Metric, str] = {"cosine": "cosine", "dot": "ip", "l2": "l2"}
 _METRICS: dict[str, Metric] = {space: metric for metric, space in _SPACES.items()}
 _READ_ATTEMPTS = 5
+#: The log is compacted when it holds more than this many entries per live record ...
+COMPACT_RATIO = 2
+#: ... checked after every ``max(COMPACT_EVERY, live records)`` writes, so the check costs O(1) per write.
+COMPACT_EVERY = 1000
 
 
 @dataclass(frozen=True)
@@ -76,8 +84,13 @@ class ChromaAdapter(Adapter):
         self._write_lock = threading.Lock()
         self._closed = False
         self._transient_retries = 0
+        #: Log entries written per collection since its size was last checked, and its live records then.
+        self._written: dict[str, int] = {}
+        self._live: dict[str, int] = {}
         try:
             max_batch = self._call("open", None, self._client.get_max_batch_size)
+            if config.kind == "persistent":
+                self._call("open", None, lambda: recovery.finish_swaps(self._target(max_batch)))
         except BaseException:
             self._release()
             raise
@@ -131,6 +144,37 @@ class ChromaAdapter(Adapter):
                 raise
             return self._call(operation, name, lambda: action(self._handle(name)), read=read)
 
+    def _target(self, max_batch: int | None = None) -> recovery.Target:
+        if self.config.kind != "persistent":
+            raise UnsupportedFeature(
+                f"chroma+{self.config.variant}:// stores keep no write-ahead log that vectorstore can read; repair "
+                "and compaction apply to embedded stores (chroma:///path)"
+            )
+        return recovery.Target(
+            client=self._client,
+            directory=self.config.directory,
+            tenant=self.config.tenant,
+            database=self.config.database,
+            max_batch=max_batch or self.capabilities.max_batch or CHROMA_MAX_BATCH,
+        )
+
+    def _logged(self, name: str, written: int) -> None:
+        """Count log entries written; now and then compact the log when it is over ``COMPACT_RATIO`` x live."""
+        if self.config.kind != "persistent" or not self.config.recovery:
+            return
+        self._written[name] = self._written.get(name, 0) + written  # under the write lock
+        if self._written[name] < max(COMPACT_EVERY, self._live.get(name, 0)):
+            return
+        self._written[name] = 0
+        with wal.connect(self.config.directory, write=True) as connection:
+            collection = wal.find_collection(connection, name, self.config.tenant, self.config.database)
+            if collection is None:
+                return
+            self._live[name] = wal.live_count(connection, collection)
+            if wal.log_size(connection, collection.id) > COMPACT_RATIO * max(self._live[name], 1):
+                removed = wal.compact(connection, collection)
+                log.info("chroma collection %r: compacted its write-ahead log by %d entries", name, removed)
+
     def _chunks(self, items: Sequence[T]) -> Iterator[Sequence[T]]:
         size = self.capabilities.max_batch or len(items) or 1
         for start in range(0, len(items), size):
@@ -160,6 +204,8 @@ class ChromaAdapter(Adapter):
     def list_collections(self) -> list[CollectionInfo]:
         infos = []
         for collection in self._call("list_collections", None, self._client.list_collections, read=True):
+            if recovery.is_repair_copy(collection):
+                continue
             try:
                 infos.append(self._call("list_collections", collection.name, lambda c=collection: _info(c)))
             except BackendError as exc:  # an empty collection made by plain chromadb has no dimension yet
@@ -212,6 +258,7 @@ class ChromaAdapter(Adapter):
 
         with self._write_lock:
             self._on(name, "upsert", write, read=False)
+            self._call("upsert", name, lambda: self._logged(name, len(batch.ids)))
 
     def get(self, name: str, ids: list[str], include: frozenset[str]) -> list[Record]:
         fields = _native_include(include)
@@ -236,7 +283,9 @@ class ChromaAdapter(Adapter):
             return len(doomed)
 
         with self._write_lock:
-            return self._on(name, "delete", remove, read=False)
+            removed = self._on(name, "delete", remove, read=False)
+            self._call("delete", name, lambda: self._logged(name, removed))
+            return removed
 
     def count(self, name: str, where: Node | None) -> int:
         if where is None:
@@ -269,6 +318,43 @@ class ChromaAdapter(Adapter):
             batch = self.get(name, ids[start : start + batch_size], include)
             if batch:
                 yield batch
+
+    # -- durability ---------------------------------------------------------------------------------------------
+
+    def repair(self, name: str) -> RepairReport:
+        """Rebuild ``name`` from Chroma's write-ahead log, verify it record by record, then swap it in.
+
+        Works on a collection that refuses every read (its HNSW files damaged); finishes a repair that a kill
+        interrupted. Not retried after a crash of an isolated worker: run it again (it resumes). See
+        :mod:`.recovery` for the steps and why each kill point leaves a reachable collection.
+        """
+        target = self._target()
+        with self._write_lock:
+            with self._lock:
+                self._handles.pop(name, None)
+            try:
+                return self._call(
+                    "repair",
+                    name,
+                    lambda: recovery.repair(target, name, lambda old: recovery.configuration(old, self.config.hnsw)),
+                )
+            finally:
+                with self._lock:
+                    self._handles.pop(name, None)
+
+    def compact(self, name: str) -> int:
+        """Delete the log entries of ``name`` that later writes superseded (:func:`.wal.superseded`); returns how many."""
+        target = self._target()
+        with self._write_lock, wal.connect(target.directory, write=True) as connection:
+            collection = wal.find_collection(connection, name, target.tenant, target.database)
+            if collection is None:
+                raise CollectionNotFound(f"collection {name!r} does not exist", collection=name)
+            return self._call("compact", name, lambda: wal.compact(connection, collection))
+
+    def check_files(self, name: str) -> list[Check]:
+        """Cheap checks of the collection's index files, without a Chroma call (a damaged index fails those)."""
+        target = self._target()
+        return self._call("check_files", name, lambda: recovery.check_files(target, name))
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """Open the chromadb client a :class:`ChromaConfig` asks for, and release everything it holds on close.
 
 Telemetry is off (it would try the network). Persistent stores take the directory lock *before* Chroma opens the
-directory. Ephemeral clients in one process share one Chroma "system", so each ``chroma+memory://`` store gets a
+directory, and set whether Chroma purges its write-ahead log (``recovery``, :mod:`.wal`) before any write. Ephemeral clients in one process share one Chroma "system", so each ``chroma+memory://`` store gets a
 private database that is dropped on close.
 """
 
@@ -17,6 +17,7 @@ from chromadb.config import Settings
 
 from vectorstore.errors import VectorStoreError
 
+from . import wal
 from .config import DEFAULT_TENANT, ChromaConfig
 from .errors import translate
 from .locking import DirectoryLock
@@ -54,6 +55,12 @@ def _persistent(config: ChromaConfig) -> Opened:
         client = chromadb.PersistentClient(
             path=str(directory), settings=_settings(), tenant=config.tenant, database=config.database
         )
+        try:
+            with wal.connect(directory, write=True) as connection:  # Chroma wrote its config row while opening
+                wal.set_purge(connection, purge=not config.recovery)
+        except BaseException:
+            client.close()
+            raise
     except BaseException:
         lock.release()
         raise

@@ -46,6 +46,11 @@ class ChromaConfig(BaseModel):
     ef_search: int = Field(default=500, ge=1)
     ef_construction: int = Field(default=100, ge=1)
     max_neighbors: int = Field(default=16, ge=2)
+    #: Embedded persistent stores only: keep Chroma's write-ahead log (``automatically_purge`` off) so that a
+    #: collection whose index files a kill damaged can be rebuilt by ``repair``; the log is compacted to about one
+    #: entry per live record (docs/backends/chroma.md, "Durability and repair"). ``?recovery=false`` restores
+    #: Chroma's default purge, and with it the risk of losing a collection's writes to a damaged index.
+    recovery: bool = True
 
     @model_validator(mode="after")
     def _check_location(self) -> ChromaConfig:
