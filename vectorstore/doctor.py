@@ -90,12 +90,8 @@ class DoctorReport(BaseModel):
 
 
 def describe(exc: BaseException) -> str:
-    """An error as one string: its type, its message and, for a wrapped native error, the native type."""
-    text = f"{type(exc).__name__}: {exc}"
-    cause = exc.__cause__
-    if cause is not None and type(cause).__name__ not in text:
-        text += f" (native {type(cause).__name__})"
-    return text
+    """An error as one string: its type and its message (adapters put the native error in their messages)."""
+    return f"{type(exc).__name__}: {exc}"
 
 
 class _Quarantined(Exception):
