@@ -18,9 +18,9 @@ becomes a ``damaged`` verdict naming the signal instead of a dead host. :func:`c
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
