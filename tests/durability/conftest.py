@@ -1,9 +1,8 @@
 """Stores for the durability tests: the ``flaky`` test double (damage on demand), Chroma and Qdrant on disk.
 
 The double is found like any installed adapter: a minimal dist-info declaring its entry point goes on
-``PYTHONPATH`` with this directory, and it is registered by hand in this process. Its workers are spawned
-(``VECTORSTORE_WORKER_START=spawn``), since a forkserver started earlier in the session would not have this
-directory on its ``sys.path``.
+``PYTHONPATH`` with this directory (for child processes), and it is registered by hand in this process. Workers
+import it through the host's ``sys.path``, which they receive at start (forked or spawned alike).
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ def flaky_registered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]
     (info / "entry_points.txt").write_text("[vectorstore]\nflaky = flaky_adapter\n")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PYTHONPATH", os.pathsep.join([str(site), str(HERE), os.environ.get("PYTHONPATH", "")]))
-        patch.setenv("VECTORSTORE_WORKER_START", "spawn")
         patch.syspath_prepend(str(HERE))
         if "flaky" not in registry().adapters():
             registry().register(importlib.import_module("flaky_adapter"), name="flaky")
