@@ -24,7 +24,7 @@ import numpy as np
 from .batch import RecordBatch
 from .errors import UnsupportedFeature
 from .filters import Node
-from .health import RepairReport
+from .health import Check, RepairReport
 from .models import Capabilities, CollectionInfo, Match, Metric, Record
 
 
@@ -90,6 +90,18 @@ class Adapter:
             f"the {self.name} adapter cannot repair collection {name!r}: it keeps no recovery source; "
             "restore it from a backup or copy what is readable with `vectorstore migrate --salvage`"
         )
+
+    def compact(self, name: str) -> int:
+        """Reclaim the space of recovery-log entries that later writes superseded; returns how many were removed.
+
+        Only adapters that keep such a log (Chroma with ``recovery``) have anything to compact.
+        """
+        raise UnsupportedFeature(f"the {self.name} adapter keeps no recovery log to compact (collection {name!r})")
+
+    def check_files(self, name: str) -> list[Check]:
+        """Cheap consistency checks of the collection's files made without asking the backend (which may crash on
+        damaged ones); the doctor runs them first. Adapters whose files are not theirs to read return none."""
+        return []
 
     def stats(self) -> dict[str, Any]:
         """Operational counters; adapters and wrappers with something to report override it."""

@@ -127,6 +127,13 @@ class _Probe:
         self.checks.append(Check(name=check, ok=problem is None, error=problem))
         return result if problem is None else None
 
+    def run_many(self, check: str, call: Callable[[], list[Check]]) -> None:
+        """A call that makes several checks itself (the adapter's file checks): each is recorded as it came."""
+        checks = self.run(check, call)
+        if checks is not None:
+            self.checks.pop()  # the call's own "it ran" entry says less than the checks it returned
+            self.checks.extend(checks)
+
 
 def check_collection(store: VectorStore, name: str, *, deep: bool = False, deep_limit: int = DEEP_LIMIT) -> CollectionHealth:
     """The verdict on one collection; never raises for what the backend does (that is the verdict)."""
@@ -134,6 +141,7 @@ def check_collection(store: VectorStore, name: str, *, deep: bool = False, deep_
     count: int | None = None
     try:
         info = probe.run("get_collection", lambda: store.get_collection(name))
+        probe.run_many("index_files", lambda: store.adapter.check_files(name))
         count = probe.run("count", lambda: store.count(name), _non_negative)
         sample = probe.run("sample_get", lambda: _sample(store, name), _vectors_present)
         if info is not None and sample:

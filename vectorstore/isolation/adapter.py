@@ -17,7 +17,7 @@ from ..adapter import Adapter
 from ..batch import RecordBatch
 from ..config import Resolved
 from ..filters import Node
-from ..health import RepairReport
+from ..health import Check, RepairReport
 from ..models import CollectionInfo, Match, Metric, Record
 from .policy import IsolationPolicy
 from .supervisor import Supervisor
@@ -91,8 +91,10 @@ class IsolatedAdapter(Adapter):
         return self._supervisor.call("repair", (name,), name)
 
     def compact(self, name: str) -> int:
-        """Adapters with a compactable log only (chroma); others answer with the worker's AttributeError."""
         return self._supervisor.call("compact", (name,), name)
+
+    def check_files(self, name: str) -> list[Check]:
+        return self._supervisor.call("check_files", (name,), name)
 
     def stats(self) -> dict[str, Any]:
         """Calls, failures by kind, restarts, latency percentiles, worker pid and uptime, circuit state."""

@@ -36,6 +36,7 @@ CALLS: frozenset[str] = frozenset(
         "native_ids",
         "repair",
         "compact",
+        "check_files",
         "stats",
     }
 )

@@ -17,6 +17,8 @@ _NOT_RETRIED = {
     "create_collection": "check with get_collection, or call create_collection(..., exist_ok=True)",
     "delete_collection": "call delete_collection(name, missing_ok=True) to make sure it is gone",
     "scan_next": "start the scan again",
+    "repair": "run it again (vectorstore doctor --repair): an interrupted repair resumes where it stopped",
+    "compact": "run it again: entries it already removed stay removed",
 }
 
 

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 #: (a full-replace upsert, a delete). create/delete_collection are not: a retry could report CollectionExists
 #: or CollectionNotFound for the caller's own successful call.
 RETRIED: frozenset[str] = frozenset(
-    {"get_collection", "list_collections", "get", "count", "query", SCAN, "upsert", "delete", "stats"}
+    {"get_collection", "list_collections", "get", "count", "query", SCAN, "upsert", "delete", "stats", "check_files"}
 )
 #: Retried calls whose result counts what was done: after a retry the first attempt may have done part of it.
 COUNT_UNKNOWN_AFTER_RETRY: frozenset[str] = frozenset({"delete"})

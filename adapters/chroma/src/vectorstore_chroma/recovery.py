@@ -114,7 +114,10 @@ def _check_segment(directory: Path, persisted: bool) -> None:
     pickled = directory / _PICKLE
     if pickled.exists():
         with pickled.open("rb") as handle:
-            loaded = _PlainUnpickler(handle).load()
+            try:
+                loaded = _PlainUnpickler(handle).load()
+            except (EOFError, pickle.UnpicklingError) as exc:
+                raise ValueError(f"{pickled} does not load ({type(exc).__name__}: {exc})") from exc
         if not isinstance(loaded, dict) or not isinstance(loaded.get("id_to_label"), dict):
             raise ValueError(f"{pickled} is not an index metadata dict")
         metadata = loaded
