@@ -80,11 +80,12 @@ class Adapter:
         """
         return list(ids)
 
-    def repair(self, name: str) -> RepairReport:
+    def repair(self, name: str, force: bool = False) -> RepairReport:
         """Rebuild a collection whose backend files a kill left damaged, from the adapter's recovery source.
 
         Atomic: the rebuilt collection is verified record by record against what must be there before it replaces
-        the damaged one. Adapters without a recovery source keep this default.
+        the damaged one. When some ids cannot be restored, the damaged collection is left as it is (the report lists
+        them; ``replaced`` is false) unless ``force``. Adapters without a recovery source keep this default.
         """
         raise UnsupportedFeature(
             f"the {self.name} adapter cannot repair collection {name!r}: it keeps no recovery source; "

@@ -249,11 +249,13 @@ def check_store(
     return report
 
 
-def repair_collection(store: VectorStore, name: str, *, deep: bool = False) -> CollectionRepair:
-    """``store.adapter.repair(name)``, then the checks again; an adapter that cannot repair says so."""
+def repair_collection(
+    store: VectorStore, name: str, *, deep: bool = False, force: bool = False
+) -> CollectionRepair:
+    """``store.adapter.repair(name, force)``, then the checks again; an adapter that cannot repair says so."""
     outcome = CollectionRepair(collection=name)
     try:
-        outcome.report = store.adapter.repair(name)
+        outcome.report = store.adapter.repair(name, force)
     except UnsupportedFeature as exc:
         outcome.error = f"cannot repair: {exc}"
         return outcome
@@ -264,9 +266,11 @@ def repair_collection(store: VectorStore, name: str, *, deep: bool = False) -> C
     return outcome
 
 
-def repair_damaged(store: VectorStore, report: DoctorReport, *, deep: bool = False) -> DoctorReport:
+def repair_damaged(
+    store: VectorStore, report: DoctorReport, *, deep: bool = False, force: bool = False
+) -> DoctorReport:
     """Repair every collection the report found damaged; the outcomes go to ``report.repairs``."""
-    report.repairs = [repair_collection(store, name, deep=deep) for name in report.damaged()]
+    report.repairs = [repair_collection(store, name, deep=deep, force=force) for name in report.damaged()]
     return report
 
 
@@ -295,6 +299,7 @@ def diagnose(
     deep: bool = False,
     deep_limit: int = DEEP_LIMIT,
     repair: bool = False,
+    force: bool = False,
     **options: Any,
 ) -> DoctorReport:
     """Open the store isolated, check its collections and, with ``repair``, repair the damaged ones.
@@ -308,7 +313,7 @@ def diagnose(
         with isolated(url, config, **options) as store:
             report = check_store(store, collections, deep=deep, deep_limit=deep_limit)
             if repair:
-                repair_damaged(store, report, deep=deep)
+                repair_damaged(store, report, deep=deep, force=force)
     except VectorStoreError as exc:
         return DoctorReport(url=redact(url) if url else "(configured store)", error=f"cannot open the store: {describe(exc)}")
     report.seconds = round(time.perf_counter() - started, 3)

@@ -103,8 +103,8 @@ class RefusingAdapter(Adapter):
     def native_ids(self, ids: list[str]) -> list[str]:
         return self.inner.native_ids(ids)
 
-    def repair(self, name: str) -> RepairReport:
-        report = self.inner.repair(name)
+    def repair(self, name: str, force: bool = False) -> RepairReport:
+        report = self.inner.repair(name, force)
         if report.complete:
             self.refused.pop(name, None)
         return report

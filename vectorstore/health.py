@@ -52,6 +52,9 @@ class RepairReport(_Frozen):
     #: Where the recovered data came from, in words (e.g. "chroma write-ahead log, 21,000 entries").
     source: str = ""
     seconds: float = 0.0
+    #: Whether the rebuilt collection replaced the damaged one. A repair that would lose ids does not, unless forced:
+    #: the damaged collection stays as it was, so what is still readable there can be salvaged first.
+    replaced: bool = True
 
     @property
     def complete(self) -> bool:

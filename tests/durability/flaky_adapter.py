@@ -120,12 +120,17 @@ class FlakyAdapter(MemoryAdapter):
                 self._readable(name, [record.id for record in batch])
             yield batch
 
-    def repair(self, name: str) -> RepairReport:
+    def repair(self, name: str, force: bool = False) -> RepairReport:
         if not self._repairable:
-            return super().repair(name)
+            return super().repair(name, force)
         started = time.perf_counter()
         expected = super().count(name, None)
         lost = sorted(self._ids("lost", name))
+        if lost and not force:  # the contract: a repair that would lose ids leaves the collection as it is
+            return RepairReport(
+                collection=name, expected=expected, restored=0, missing_ids=lost, source="the pickle file",
+                replaced=False,
+            )
         super().delete(name, lost, None)
         self._save()
         for kind in ("damaged", "unreadable", "crash", "lost"):

@@ -171,7 +171,14 @@ def test_an_incomplete_repair_names_the_missing_ids_and_exits_1(tmp_path: Path) 
     url = f"flaky://{tmp_path}"
     fill(url, "docs", 30)
     write_faults(tmp_path, damaged={"docs": "broken"}, lost={"docs": ["r-3", "r-7"]})
-    code, report = run_doctor(url, "--repair")
+    code, report = run_doctor(url, "--repair")  # would lose two ids: left as it is, for salvage
+    assert code == 1
+    (outcome,) = report["repairs"]
+    assert outcome["report"]["missing_ids"] == ["r-3", "r-7"] and not outcome["report"]["replaced"]
+    assert outcome["report"]["restored"] == 0 and outcome["after"]["status"] == "damaged"
+    table = CliRunner().invoke(app, ["doctor", url, "--repair"])
+    assert "not replaced" in table.stdout and "--force" in table.stdout and "r-3, r-7" in table.stdout
+    code, report = run_doctor(url, "--repair", "--force")
     assert code == 1
     (outcome,) = report["repairs"]
     assert outcome["report"]["missing_ids"] == ["r-3", "r-7"] and outcome["report"]["restored"] == 28

@@ -30,6 +30,9 @@ def doctor(
     deep: bool = typer.Option(False, "--deep", help="Also scan every id and compare with count (below --deep-limit)."),
     deep_limit: int = typer.Option(DEEP_LIMIT, min=0, help="--deep scans only collections of at most this many records."),
     repair: bool = typer.Option(False, "--repair", help="Repair each damaged collection, then check it again."),
+    force: bool = typer.Option(
+        False, "--force", help="With --repair: replace a collection even when some of its ids cannot be restored."
+    ),
     timeout_s: Optional[float] = typer.Option(
         None, "--timeout", min=0.001, help="Seconds a check may take before its worker is killed (default: the store's)."
     ),
@@ -37,7 +40,9 @@ def doctor(
 ) -> None:
     """Check every collection of URL (open, count, sample get, self query, filtered query) in an isolated worker."""
     options = {} if timeout_s is None else {"timeout_s": timeout_s}
-    report = diagnose(url, collections=collection, deep=deep, deep_limit=deep_limit, repair=repair, **options)
+    report = diagnose(
+        url, collections=collection, deep=deep, deep_limit=deep_limit, repair=repair, force=force, **options
+    )
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:
@@ -94,12 +99,13 @@ def _print_repair(outcome: CollectionRepair) -> None:
         console.print(f"{name}: [red]{escape(outcome.error or 'not repaired')}[/]", highlight=False, soft_wrap=True)
         return
     r = outcome.report
-    state = "[green]complete[/]" if r.complete else f"[red]{len(r.missing_ids):,} ids missing[/]"
-    console.print(
-        f"{name}: repaired, {state}: {r.restored:,} of {r.expected:,} records restored in {r.seconds:.1f} s"
-        + (f" from {escape(r.source)}" if r.source else ""),
-        highlight=False, soft_wrap=True,
-    )
+    if r.replaced:
+        state = "[green]complete[/]" if r.complete else f"[red]{len(r.missing_ids):,} ids missing[/]"
+        done = f"repaired, {state}: {r.restored:,} of {r.expected:,} records restored in {r.seconds:.1f} s"
+    else:
+        done = (f"[red]not replaced[/]: {len(r.missing_ids):,} of {r.expected:,} ids cannot be restored; the damaged "
+                "collection is untouched (salvage it with `vectorstore migrate --salvage`, or repair with --force)")
+    console.print(f"{name}: {done}" + (f" from {escape(r.source)}" if r.source else ""), highlight=False, soft_wrap=True)
     if r.missing_ids:
         shown = ", ".join(r.missing_ids[:20]) + (f" and {len(r.missing_ids) - 20:,} more" if len(r.missing_ids) > 20 else "")
         console.print(f"  [red]missing:[/] {escape(shown)}", highlight=False, soft_wrap=True)

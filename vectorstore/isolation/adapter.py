@@ -86,9 +86,9 @@ class IsolatedAdapter(Adapter):
     def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[list[Record]]:
         return self._supervisor.scan(name, where, batch_size, include)
 
-    def repair(self, name: str) -> RepairReport:
+    def repair(self, name: str, force: bool = False) -> RepairReport:
         """Runs in the worker; not retried after a crash (running it again resumes it)."""
-        return self._supervisor.call("repair", (name,), name)
+        return self._supervisor.call("repair", (name, force), name)
 
     def compact(self, name: str) -> int:
         return self._supervisor.call("compact", (name,), name)

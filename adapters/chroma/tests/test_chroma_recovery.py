@@ -162,8 +162,12 @@ def test_ids_only_in_the_metadata_segment_are_reported_missing(store_copy: tuple
         connection.execute("DELETE FROM embeddings_queue WHERE id IN ('2-0', '2-1')")
     _truncate_pickle(path)
     with vectorstore.open(_url(path), isolation="process") as store:
-        report = store.adapter.repair("docs")
-    assert report.missing_ids == ["2-0", "2-1"] and not report.complete
+        refused = store.adapter.repair("docs")  # would lose two ids: the damaged collection stays for salvage
+        assert (refused.replaced, refused.restored, refused.missing_ids) == (False, 0, ["2-0", "2-1"])
+        with pytest.raises(BackendError, match="hnsw"):
+            store.count("docs")
+        report = store.adapter.repair("docs", force=True)
+    assert report.missing_ids == ["2-0", "2-1"] and report.replaced and not report.complete
     assert (report.expected, report.restored) == (len(reference), len(reference) - 2)
     with vectorstore.open(_url(path), isolation="none") as store:
         _assert_restored(store, {k: v for k, v in reference.items() if k not in ("2-0", "2-1")})

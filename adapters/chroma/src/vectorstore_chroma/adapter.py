@@ -321,7 +321,7 @@ class ChromaAdapter(Adapter):
 
     # -- durability ---------------------------------------------------------------------------------------------
 
-    def repair(self, name: str) -> RepairReport:
+    def repair(self, name: str, force: bool = False) -> RepairReport:
         """Rebuild ``name`` from Chroma's write-ahead log, verify it record by record, then swap it in.
 
         Works on a collection that refuses every read (its HNSW files damaged); finishes a repair that a kill
@@ -336,7 +336,9 @@ class ChromaAdapter(Adapter):
                 return self._call(
                     "repair",
                     name,
-                    lambda: recovery.repair(target, name, lambda old: recovery.configuration(old, self.config.hnsw)),
+                    lambda: recovery.repair(
+                        target, name, lambda old: recovery.configuration(old, self.config.hnsw), force=force
+                    ),
                 )
             finally:
                 with self._lock:

@@ -162,10 +162,14 @@ def finish_swaps(target: Target) -> list[str]:
     return finished
 
 
-def repair(target: Target, name: str, configure: Callable[[Mapping[str, Any]], dict[str, Any]]) -> RepairReport:
+def repair(
+    target: Target, name: str, configure: Callable[[Mapping[str, Any]], dict[str, Any]], *, force: bool = False
+) -> RepairReport:
     """Rebuild ``name`` from its log and swap it in (steps in the module docstring); see :class:`RepairReport`.
 
-    ``configure`` turns the old collection's ``configuration_json`` into the creation configuration.
+    ``configure`` turns the old collection's ``configuration_json`` into the creation configuration. Ids the log
+    cannot restore leave the damaged collection untouched unless ``force``: dropping it would drop the last copy of
+    whatever of theirs is still readable (``vectorstore migrate --salvage`` copies that first).
     """
     started = time.monotonic()
     temporary = name + REPAIR_SUFFIX
@@ -176,6 +180,16 @@ def repair(target: Target, name: str, configure: Callable[[Mapping[str, Any]], d
         state = wal.expected_state(connection, old)
         missing = sorted(wal.segment_ids(connection, old) - state.records.keys())
         leftover = wal.find_collection(connection, temporary, target.tenant, target.database)
+    if missing and not force:
+        return RepairReport(
+            collection=name,
+            expected=len(state.records) + len(missing),
+            restored=0,
+            missing_ids=missing,
+            source=f"chroma write-ahead log, {state.entries:,} entries",
+            seconds=time.monotonic() - started,
+            replaced=False,
+        )
     if leftover is not None:
         existing = target.client.get_collection(temporary, embedding_function=None)
         if (existing.metadata or {}).get(REPAIR_OF_KEY) != name:
