@@ -31,20 +31,31 @@ def main() -> int:
                         help="seconds from a restarted worker's first call to the next fault (default 0.5 2.0)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=5.0, help="the store's timeout_s: what a SIGSTOP costs")
+    parser.add_argument("--cooldown", type=float, help="the store's circuit cool-down in seconds (default: 30)")
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--dimension", type=int, default=64)
+    parser.add_argument("--max-ids", type=int, default=30_000, help="then the writers churn their own ids")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines (each fault and repair) on stderr")
+    parser.add_argument("--events", help="append the isolation events (crashes, restarts, timeouts) to this file")
     parser.add_argument("--kinds", nargs="+", default=list(chaos.SIGNALS), choices=list(chaos.SIGNALS))
     args = parser.parse_args()
     if args.seconds is None and args.faults is None:
         parser.error("give --seconds or --faults (or both)")
-    logging.getLogger("vectorstore.events").setLevel(logging.ERROR)  # a crash a second is the point, not news
+    events = logging.getLogger("vectorstore.events")
+    events.propagate = False  # a crash a second is the point, not news for the terminal
+    if args.events:
+        handler = logging.FileHandler(args.events)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        events.addHandler(handler)
+        events.setLevel(logging.INFO)
+    progress = None if args.quiet else (lambda line: print(line, file=sys.stderr, flush=True))
     with tempfile.TemporaryDirectory(prefix="chaos-") as path:
         settings = chaos.Settings(
             url=args.url or URLS[args.backend].format(path=path), seconds=args.seconds, faults=args.faults,
-            seed=args.seed, interval=tuple(args.interval), timeout_s=args.timeout, batch=args.batch,
-            dimension=args.dimension, kinds=tuple(args.kinds),
+            seed=args.seed, interval=tuple(args.interval), timeout_s=args.timeout, circuit_cooldown_s=args.cooldown, batch=args.batch,
+            dimension=args.dimension, max_ids=args.max_ids, kinds=tuple(args.kinds),
         )
-        report = chaos.run(settings)
+        report = chaos.run(settings, progress)
     print("\n".join(report.lines()))
     return 0 if report.ok else 1
 

@@ -28,6 +28,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,7 @@ import vectorstore
 from . import doctor
 from .errors import BackendError, CircuitOpen, ConfigurationError, VectorStoreError
 from .healing import verdict_text
+from .isolation.policy import timeout as isolation_timeout
 from .store import VectorStore
 
 COLLECTION = "chaos"
@@ -82,10 +84,16 @@ class Settings:
     readers: int = 2
     batch: int = 50
     dimension: int = 64
+    #: Ids written at most (all writers): then the writers churn (re-upsert and delete) their own, so a long run
+    #: costs the same per fault (a restart and a repair grow with the collection).
+    max_ids: int = 30_000
     #: The store's per-call timeout during the run: what a ``SIGSTOP`` costs.
     timeout_s: float = 5.0
     #: The faults drawn from, equally likely.
     kinds: tuple[str, ...] = tuple(SIGNALS)
+    #: The store's circuit cool-down (None: the store's default, 30 s). A fault that damages Chroma makes the next
+    #: calls crash the worker and open the circuit; a long run spends most of its time in cool-downs otherwise.
+    circuit_cooldown_s: float | None = None
     #: Repair during the run (between faults) when a failure says the collection may be damaged, as an operator or
     #: ``heal`` would; otherwise a damaged Chroma collection fails every later call and the run tests little more.
     repair_during: bool = True
@@ -107,7 +115,7 @@ class Ledger:
 
     def written(self, ids: list[str], vectors: np.ndarray, acknowledged: bool) -> None:
         for record_id, vector in zip(ids, vectors):
-            self._settle(record_id, vector.copy(), acknowledged)
+            self._settle(record_id, vector, acknowledged)
         self.acknowledged_records += len(ids) if acknowledged else 0
 
     def deleted(self, ids: list[str], acknowledged: bool) -> None:
@@ -117,14 +125,22 @@ class Ledger:
     def _settle(self, record_id: str, outcome: Outcome, acknowledged: bool) -> None:
         if acknowledged:
             self.may_hold[record_id] = [outcome]
-        else:  # applied or not: both are possible now
-            self.may_hold.setdefault(record_id, [None]).append(outcome)
+        else:  # applied or not: both are possible now (a retried batch adds nothing new)
+            outcomes = self.may_hold.setdefault(record_id, [None])
+            if not any(_same(known, outcome) for known in outcomes):
+                outcomes.append(outcome)
 
     def must_hold(self) -> Iterator[tuple[str, np.ndarray]]:
         """Ids whose last write was an acknowledged upsert, with its vector."""
         for record_id, outcomes in self.may_hold.items():
             if len(outcomes) == 1 and outcomes[0] is not None:
                 yield record_id, outcomes[0]
+
+
+def _same(a: Outcome, b: Outcome) -> bool:
+    if a is None or b is None:
+        return a is b
+    return bool(np.array_equal(a, b))
 
 
 @dataclass
@@ -139,14 +155,47 @@ class Tally:
     tracebacks: list[str] = field(default_factory=list)
     faults: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Notified when a call returns or traffic resumes.
+    changed: threading.Condition = field(init=False)
+    paused: bool = False
+    in_flight: int = 0
     #: Set by a failure that says the collection itself may be damaged (a backend error, a poison request, an open
     #: circuit), cleared by the check that follows.
     damage: threading.Event = field(default_factory=threading.Event)
 
+    def __post_init__(self) -> None:
+        self.changed = threading.Condition(self.lock)
+
     def call(self, op: str, run: Callable[[], Any]) -> bool:
-        """Run one store call; whether it returned. A typed failure is expected under chaos, any other is a bug."""
+        """Run one store call; whether it returned. A typed failure is expected under chaos, any other is a bug.
+
+        While traffic is paused (:meth:`pause`) the call waits for it to resume."""
         with self.lock:
+            while self.paused:
+                self.changed.wait()
             self.calls[op] += 1
+            self.in_flight += 1
+        try:
+            return self._run(op, run)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+                self.changed.notify_all()
+
+    @contextmanager
+    def pause(self, bound_s: float) -> Iterator[None]:
+        """No new calls in the block, and the calls in flight returned (waited for up to ``bound_s``)."""
+        with self.lock:
+            self.paused = True
+            self.changed.wait_for(lambda: self.in_flight == 0, timeout=bound_s)
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.paused = False
+                self.changed.notify_all()
+
+    def _run(self, op: str, run: Callable[[], Any]) -> bool:
         try:
             run()
         except VectorStoreError as exc:
@@ -171,6 +220,8 @@ class Report:
 
     url: str
     seconds: float = 0.0
+    #: The check afterwards: doctor, repair, reading every id back.
+    check_seconds: float = 0.0
     faults: dict[str, int] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
     typed_failures: dict[str, int] = field(default_factory=dict)
@@ -216,7 +267,7 @@ class Report:
 
         return [
             f"chaos: {self.url}",
-            f"duration: {self.seconds:.1f} s",
+            f"duration: {self.seconds:.1f} s of chaos, {self.check_seconds:.1f} s of checks afterwards",
             f"faults: {sum(self.faults.values()):,} ({counts(self.faults)})",
             f"calls: {sum(self.calls.values()):,} ({counts(self.calls)})",
             f"typed failures: {sum(self.typed_failures.values()):,} ({counts(self.typed_failures)})",
@@ -267,8 +318,9 @@ def rss_mib() -> float:
 class Chaos:
     """The threads of one run: writers, readers, and the fault thread that ends the run."""
 
-    def __init__(self, settings: Settings, store: VectorStore) -> None:
-        self.settings, self.store = settings, store
+    def __init__(self, settings: Settings, store: VectorStore, progress: Callable[[str], None] | None = None) -> None:
+        self.settings, self.store, self.progress = settings, store, progress
+        self.started = time.monotonic()
         self.tally = Tally()
         self.ledgers = [Ledger() for _ in range(settings.writers)]
         #: Ids each writer has handed out so far (readers pick from them).
@@ -281,26 +333,29 @@ class Chaos:
     # -- writers and readers ------------------------------------------------------------------------------------
 
     def write(self, writer: int) -> None:
-        """New batches mostly; now and then a re-upsert or a delete of some of this writer's ids."""
+        """Batches of new ids mostly (up to ``max_ids``, then batches of old ones); now and then a re-upsert or a
+        delete of a few of this writer's ids."""
         settings, ledger = self.settings, self.ledgers[writer]
         rng = random.Random(f"{settings.seed}-writer-{writer}")
         vectors = np.random.default_rng([settings.seed, writer])
-        retry: tuple[list[str], np.ndarray] | None = None  # a batch of new ids that failed: written again first
+        retry: tuple[list[str], np.ndarray] | None = None  # a failed upsert, written again next (as an application would)
+        cap = settings.max_ids // settings.writers
         while not self.done.is_set():
             roll, known = rng.random(), self.serials[writer]
             if retry is not None:
                 ids, batch = retry
-            elif roll < 0.8 or known < settings.batch:
-                ids = [f"w{writer}-{i}" for i in range(known, known + settings.batch)]
-                batch = vectors.standard_normal((len(ids), settings.dimension)).astype(np.float32)
-                self.serials[writer] = known + settings.batch
             else:
-                ids = [f"w{writer}-{i}" for i in sorted(rng.sample(range(known), settings.batch // 5))]
+                if known < settings.batch or (roll < 0.8 and known < cap):
+                    ids = [f"w{writer}-{i}" for i in range(known, known + settings.batch)]
+                    self.serials[writer] = known + settings.batch
+                else:  # at the cap, the new batches become re-upserts of a batch of old ids
+                    size = settings.batch if roll < 0.8 else settings.batch // 5
+                    ids = [f"w{writer}-{i}" for i in sorted(rng.sample(range(known), size))]
                 batch = vectors.standard_normal((len(ids), settings.dimension)).astype(np.float32)
             if retry is not None or roll < 0.9 or known < settings.batch:
                 ok = self.tally.call("upsert", lambda: self.store.upsert(COLLECTION, ids, batch))
                 ledger.written(ids, batch, ok)
-                retry = None if ok or len(ids) < settings.batch else (ids, batch)
+                retry = None if ok else (ids, batch)
             else:
                 ok = self.tally.call("delete", lambda: self.store.delete(COLLECTION, ids))
                 ledger.deleted(ids, ok)
@@ -352,6 +407,7 @@ class Chaos:
                 last = current[0]
                 with self.tally.lock:
                     self.tally.faults[kind] += 1
+                self._say(f"{kind} to worker {last}")
             self._serving_worker(last)  # the last fault recovered from, so the run ends on a working store
         finally:
             self.done.set()
@@ -375,6 +431,7 @@ class Chaos:
         while time.monotonic() < deadline:
             if self.settings.repair_during and self.tally.damage.is_set():
                 self._repair()
+                deadline = time.monotonic() + RESTART_BOUND_S + self.settings.timeout_s
             current = self._worker()
             if current is not None and current[0] != last and current[1] >= 1:
                 return current[0]
@@ -383,16 +440,39 @@ class Chaos:
         return None
 
     def _repair(self) -> None:
-        """Check the collection (after an open circuit's cool-down) and repair it if the doctor finds it damaged."""
+        """Check the collection and repair it if the doctor finds it damaged, with the traffic paused.
+
+        Paused because a damaged Chroma index crashes the worker on most calls: the threads' calls would take every
+        half-open attempt of the circuit and keep it open, and the repair would never get through (measured).
+        """
         self.tally.damage.clear()
+        began = time.monotonic()
+        self._say("a failure says the collection may be damaged: traffic paused, checking it")
+        # The run's short timeout is for the faults; a repair of a large collection takes longer than a SIGSTOP.
+        with self.tally.pause(self.settings.timeout_s * 2 + JOIN_BOUND_S), isolation_timeout(CHECK_TIMEOUT_S):
+            self._await_circuit()
+            health = doctor.check_collection(self.store, COLLECTION)
+            if health.status == "healthy":
+                return
+            self._await_circuit()  # a check that crashed the worker may have opened it again
+            outcome = doctor.repair_collection(self.store, COLLECTION)
+        line = (
+            f"at {began - self.started:.0f} s, after {sum(self.tally.faults.values())} faults, found {health.status} "
+            f"({first_line(verdict_text(health))}); {repair_line(outcome)}; traffic paused {time.monotonic() - began:.1f} s"
+        )
+        self.repairs.append(line)
+        self._say(line)
+
+    def _say(self, text: str) -> None:
+        if self.progress is not None:
+            faults = sum(self.tally.faults.values())
+            self.progress(f"[{time.monotonic() - self.started:7.1f} s, {faults} faults] {text}")
+
+    def _await_circuit(self) -> None:
+        """Sleep out an open circuit's cool-down, so the next call is the half-open attempt."""
         circuit = self.store.stats().get("circuit") or {}
         if circuit.get("state") == "open":
             time.sleep(float(circuit.get("remaining_s", 0.0)) + 0.1)
-        health = doctor.check_collection(self.store, COLLECTION)
-        if health.status == "healthy":
-            return
-        outcome = doctor.repair_collection(self.store, COLLECTION)
-        self.repairs.append(f"found {health.status} ({first_line(verdict_text(health))}); {repair_line(outcome)}")
 
     # -- the run ------------------------------------------------------------------------------------------------
 
@@ -418,17 +498,20 @@ class Chaos:
         report.acknowledged_records = sum(ledger.acknowledged_records for ledger in self.ledgers)
 
 
-def run(settings: Settings) -> Report:
+def run(settings: Settings, progress: Callable[[str], None] | None = None) -> Report:
     """The chaos, then the check (:func:`check`); never raises for what the store does (that is the report)."""
     report = Report(url=settings.url)
     started = time.monotonic()
-    store = vectorstore.open(settings.url, timeout_s=settings.timeout_s)
+    options: dict[str, Any] = {"timeout_s": settings.timeout_s}
+    if settings.circuit_cooldown_s is not None:
+        options["circuit_cooldown_s"] = settings.circuit_cooldown_s
+    store = vectorstore.open(settings.url, **options)
     try:
         if not store.stats().get("worker"):
             raise ConfigurationError(f"{settings.url} is not isolated: there is no worker to signal (add ?isolation=process)")
         store.create_collection(COLLECTION, settings.dimension, exist_ok=True)
         rss = rss_mib()
-        chaos = Chaos(settings, store)
+        chaos = Chaos(settings, store, progress)
         chaos.run(report)
         report.host_rss_growth_mib = rss_mib() - rss
     finally:
@@ -440,24 +523,29 @@ def run(settings: Settings) -> Report:
 
 def check(url: str, ledgers: list[Ledger], report: Report) -> None:
     """Doctor, repair what is damaged, then read every id back from a fresh isolated store."""
-    before = doctor.diagnose(url)
+    started = time.monotonic()
+    before = doctor.diagnose(url, deep=True)
     if before.error:
         report.problems.append(f"doctor: {before.error}")
     report.doctor_before = {item.collection: item.status for item in before.collections}
     options = {"isolation": "process", "timeout_s": CHECK_TIMEOUT_S, "circuit_failures": CHECK_CIRCUIT_FAILURES}
-    with vectorstore.open(url, **options) as store:
-        for name in before.damaged():
-            outcome = doctor.repair_collection(store, name)
-            if outcome.report is not None:
-                report.repaired_collections += 1
-                report.repaired_records += outcome.report.restored
-                report.repair_seconds += outcome.report.seconds
-            report.repairs.append(repair_line(outcome))
-            if not outcome.ok:
-                report.problems.append(f"repair of {name!r}: {outcome.error or 'incomplete, or still damaged after it'}")
-        after = doctor.check_store(store)
-        report.doctor_after = {item.collection: item.status for item in after.collections}
-        read_back(store, ledgers, report)
+    try:
+        with vectorstore.open(url, **options) as store:
+            for name in before.damaged():
+                outcome = doctor.repair_collection(store, name)
+                if outcome.report is not None:
+                    report.repaired_collections += 1
+                    report.repaired_records += outcome.report.restored
+                    report.repair_seconds += outcome.report.seconds
+                report.repairs.append(repair_line(outcome))
+                if not outcome.ok:
+                    report.problems.append(f"repair of {name!r}: {outcome.error or 'incomplete, or still damaged after it'}")
+            after = doctor.check_store(store, deep=True)
+            report.doctor_after = {item.collection: item.status for item in after.collections}
+            read_back(store, ledgers, report)
+    except VectorStoreError as exc:  # the check could not be made: the run cannot say nothing was lost
+        report.problems.append(f"the check failed: {doctor.describe(exc)}")
+    report.check_seconds = time.monotonic() - started
 
 
 def repair_line(outcome: doctor.CollectionRepair) -> str:

@@ -23,7 +23,12 @@ pytestmark = [
 
 
 def run(tmp_path: Path, **bounds: float) -> chaos.Report:
-    report = chaos.run(chaos.Settings(url=f"chroma://{tmp_path}/store", seed=11, **bounds))  # type: ignore[arg-type]
+    """A short circuit cool-down: a fault that damages Chroma opens the circuit, and the run is bounded in time."""
+    settings = chaos.Settings(
+        url=f"chroma://{tmp_path}/store", seed=11, interval=(0.3, 1.2), timeout_s=3, circuit_cooldown_s=5,
+        **bounds,  # type: ignore[arg-type]
+    )
+    report = chaos.run(settings)
     print("\n".join(report.lines()))
     return report
 
