@@ -43,6 +43,7 @@ def main() -> int:
         parser.error("give --seconds or --faults (or both)")
     events = logging.getLogger("vectorstore.events")
     events.propagate = False  # a crash a second is the point, not news for the terminal
+    events.addHandler(logging.NullHandler())  # (without a handler, logging's last resort prints warnings anyway)
     if args.events:
         handler = logging.FileHandler(args.events)
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
