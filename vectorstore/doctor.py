@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from .config import redact, resolve
 from .errors import CircuitOpen, ConfigurationError, UnsupportedFeature, VectorStoreError, WorkerCrashed, WorkerTimeout
 from .health import Check, CollectionHealth, RepairReport, Status
+from .isolation.policy import timeout
 from .models import CollectionInfo, Record
 from .store import VectorStore
 
@@ -37,6 +38,9 @@ SAMPLE_SIZE = 8
 QUERY_K = 10
 #: ``deep`` scans a collection fully only up to this many records (``count``), so a check stays cheap.
 DEEP_LIMIT = 100_000
+#: The timeout of one repair call: it rewrites the whole collection (about 12 s for 30,000 records here), which a
+#: store's own per-call timeout is not sized for (chaos runs use 3 s).
+REPAIR_TIMEOUT_S = 1800.0
 #: How close a record's score against its own vector must be to the metric's self-score (1 cosine, 0 l2).
 SELF_SCORE_TOLERANCE = 1e-3
 
@@ -255,7 +259,8 @@ def repair_collection(
     """``store.adapter.repair(name, force)``, then the checks again; an adapter that cannot repair says so."""
     outcome = CollectionRepair(collection=name)
     try:
-        outcome.report = store.adapter.repair(name, force)
+        with timeout(REPAIR_TIMEOUT_S):
+            outcome.report = store.adapter.repair(name, force)
     except UnsupportedFeature as exc:
         outcome.error = f"cannot repair: {exc}"
         return outcome

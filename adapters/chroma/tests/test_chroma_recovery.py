@@ -120,9 +120,12 @@ def test_repair_restores_every_record_of_a_damaged_collection(
     store_copy: tuple[Path, dict[str, Any]], damage: Any
 ) -> None:
     path, reference = store_copy
+    old_segment = _segment_dir(path)
     damage(path)
     with vectorstore.open(_url(path), isolation="process") as store:  # a damaged index may crash its reader
         report = store.adapter.repair("docs")
+    assert not old_segment.exists()  # chromadb leaves a dropped collection's index files behind; repair does not
+    assert _segment_dir(path).is_dir()
     assert report.complete and report.missing_ids == []
     assert (report.expected, report.restored) == (len(reference), len(reference))
     assert "write-ahead log" in report.source

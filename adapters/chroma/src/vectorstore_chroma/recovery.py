@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import pickle
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
@@ -302,8 +303,13 @@ def _collection(connection: sqlite3.Connection, target: Target, name: str) -> wa
 
 
 def _drop(target: Target, name: str) -> None:
-    """Drop a collection that may refuse reads, then delete the list rows chroma#7594 leaves (orphans only)."""
+    """Drop a collection that may refuse reads, then what chromadb 1.5.9 leaves behind: its HNSW segment directory
+    (one per repair otherwise: 28 directories, 193 MB after a chaos run) and the list rows of chroma#7594."""
+    with wal.connect(target.directory) as connection:
+        found = wal.find_collection(connection, name, target.tenant, target.database)
     target.client.delete_collection(name)
+    if found is not None and found.vector_segment:
+        shutil.rmtree(target.directory / found.vector_segment, ignore_errors=True)  # open handles: unlinked anyway
     with wal.connect(target.directory, write=True) as connection:
         connection.execute("BEGIN IMMEDIATE")
         connection.execute("DELETE FROM embedding_metadata_array WHERE id NOT IN (SELECT id FROM embeddings)")
