@@ -109,6 +109,12 @@ class RefusingAdapter(Adapter):
             self.refused.pop(name, None)
         return report
 
+    def compact(self, name: str) -> int:
+        return self.inner.compact(name)
+
+    def check_files(self, name: str) -> list[Check]:
+        return self.inner.check_files(name)
+
     def stats(self) -> dict[str, Any]:
         return self.inner.stats()
 
