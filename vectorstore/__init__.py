@@ -11,7 +11,7 @@ from .errors import VectorStoreError
 from .hookspecs import hookimpl
 from .models import Capabilities, CollectionInfo, Match, Metric, Record, UpsertResult
 from .opening import open
-from .registry import AdapterSpec
+from .spec import AdapterSpec
 from .store import Collection, VectorStore
 
 __all__ = [

@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from .registry import registry
+from .spec import Event
 
 log = logging.getLogger("vectorstore.events")
 
 
-class Event(BaseModel):
-    """Something that happened to a store: ``kind`` is e.g. ``worker_start``, ``worker_crash``, ``circuit_open``."""
-
-    model_config = ConfigDict(frozen=True)
-
-    kind: str
-    store: str
-    detail: dict[str, Any] = Field(default_factory=dict)
-    time: float = Field(default_factory=time.time)
-
-
 def emit(kind: str, store: str, level: int = logging.INFO, **detail: Any) -> Event:
     """Log an event and hand it to every ``vectorstore_event`` hook implementation."""
-    from .registry import registry
-
     event = Event(kind=kind, store=store, detail=detail)
     log.log(level, "%s %s %s", kind, store, detail)
     # Each listener is called on its own: one that raises must neither break the store nor keep the event from the

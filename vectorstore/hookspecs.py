@@ -7,13 +7,9 @@ to :func:`vectorstore_event`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pluggy
 
-if TYPE_CHECKING:
-    from .events import Event
-    from .registry import AdapterSpec
+from .spec import AdapterSpec, Event
 
 hookspec = pluggy.HookspecMarker("vectorstore")
 hookimpl = pluggy.HookimplMarker("vectorstore")

@@ -11,7 +11,6 @@ shows it as a warning.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import threading
@@ -20,68 +19,14 @@ from importlib import metadata
 from typing import Any, Literal
 
 import pluggy
-from pydantic import BaseModel, ConfigDict
 
 from . import hookspecs
 from .errors import AdapterNotFound, ConfigurationError, PluginLoadError
+from .spec import KNOWN_ADAPTERS, AdapterSpec
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "vectorstore"
-
-#: Adapters we know of, for install hints when their package is missing (kept sorted).
-KNOWN_ADAPTERS: dict[str, str] = {
-    "chroma": "pip install vectorstore-chroma   (from a clone: pip install -e adapters/chroma)",
-    "qdrant": "pip install vectorstore-qdrant   (from a clone: pip install -e adapters/qdrant)",
-}
-
-
-class AdapterSpec(BaseModel):
-    """What a plugin declares about one adapter."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    #: URL schemes this adapter answers, e.g. ``("chroma", "chroma+http", "chroma+https", "chroma+memory")``.
-    schemes: tuple[str, ...]
-    #: ``"package.module:Class"`` of the :class:`~vectorstore.adapter.Adapter` subclass.
-    adapter: str
-    #: ``"package.module:Model"`` of its pydantic configuration model.
-    config: str
-    default_isolation: Literal["none", "process"] = "none"
-    description: str = ""
-    #: The distribution to report the version of in ``vectorstore info``.
-    distribution: str | None = None
-
-    def load_adapter(self) -> type[Any]:
-        return _load(self.adapter, self.name)
-
-    def load_config(self) -> type[BaseModel]:
-        return _load(self.config, self.name)  # type: ignore[no-any-return]
-
-    def version(self) -> str | None:
-        try:
-            return metadata.version(self.distribution) if self.distribution else None
-        except metadata.PackageNotFoundError:
-            return None
-
-
-def _load(path: str, name: str) -> Any:
-    module_name, _, attribute = path.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        hint = KNOWN_ADAPTERS.get(name, f"install the package that provides {module_name}")
-        raise AdapterNotFound(f"adapter {name!r} could not be imported ({exc}); {hint}", adapter=name) from exc
-    try:
-        return getattr(module, attribute)
-    except AttributeError:
-        raise ConfigurationError(
-            f"adapter {name!r} declares {path!r}, but {module_name} has no {attribute!r}; "
-            "the plugin's AdapterSpec is wrong (report it to its authors)",
-            adapter=name,
-        ) from None
-
 
 def fix_plugins(failures: tuple[PluginFailure, ...]) -> str:
     """What to do: repair or remove the distributions named (the other adapters are unaffected)."""
