@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .config import Resolved, resolve
+from .sharing import HANDLES, local_path
 from .store import VectorStore
 
 
@@ -25,10 +26,24 @@ def open(url: str | None = None, *, config: Mapping[str, Any] | None = None, **o
     like a ``vectorstore.toml`` table) picks the backend; with neither, the environment, ``./vectorstore.toml`` and
     finally the embedded default are tried. Keyword ``options`` override URL query parameters.
 
+    A store on a local path that is already open in this process shares that store (same adapter, same worker):
+    see :mod:`vectorstore.sharing`; each handle is closed on its own, and the last close releases the path.
+
     With ``heal=repair`` or ``heal=quarantine`` every collection is checked before the store is returned, and a
     damaged one is repaired or refused (:mod:`vectorstore.healing`, docs/durability.md).
     """
     resolved = resolve(url, config, **options)
+    path = local_path(resolved)
+    if path is None:
+        return _opened(resolved)
+    adapter, shapes, release = HANDLES.acquire(resolved, path, lambda: _opened(resolved).adapter)
+    store = VectorStore(adapter, url=resolved.url, shapes=shapes, release=release)
+    release.on_collect(store)
+    return store
+
+
+def _opened(resolved: Resolved) -> VectorStore:
+    """A store of its own on a new adapter, checked (and healed) when the settings ask."""
     store = VectorStore(build_adapter(resolved), url=resolved.url)
     if resolved.settings.heal == "off":
         return store

@@ -1,20 +1,25 @@
 """The public :class:`VectorStore` and its :class:`Collection` handle.
 
 The store is the policy layer over an :class:`~vectorstore.adapter.Adapter`: it validates input (DESIGN 3.1),
-parses filters, checks capabilities, chunks writes, normalises result order and completes short answers of
-approximate indexes (:mod:`.completion`), so every backend gets the same meaning and none of them repeats that work.
+parses filters, checks capabilities, chunks every call to the adapter's ``max_batch`` (upserted records, ids to get
+or delete, query rows), normalises result order and completes short answers of approximate indexes
+(:mod:`.completion`), so every backend gets the same meaning and none of them repeats that work.
+
+Records cross the adapter boundary as columns (:class:`~vectorstore.batch.RecordBatch`) both ways; ``get`` and
+``scan`` turn them into :class:`Record` objects for callers, ``get_batch`` and ``scan_batches`` hand the columns on.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from . import completion, scores, validation
 from .adapter import Adapter
+from .batch import RecordBatch
 from .errors import CollectionExists, CollectionNotFound, InvalidInput, StoreClosed, UnsupportedFeature, UnsupportedFilter
 from .filters import Node, operators, parse_filter
 from .models import Capabilities, CollectionInfo, Match, Metric, Record, UpsertResult
@@ -29,10 +34,20 @@ class VectorStore:
     Build it with :func:`vectorstore.open` (a URL or configuration picks the adapter) rather than directly.
     """
 
-    def __init__(self, adapter: Adapter, *, url: str | None = None) -> None:
+    def __init__(
+        self,
+        adapter: Adapter,
+        *,
+        url: str | None = None,
+        shapes: dict[str, CollectionInfo] | None = None,
+        release: Callable[[], None] | None = None,
+    ) -> None:
+        """``shapes`` and ``release`` are for handles sharing one adapter (:mod:`vectorstore.sharing`): the collection
+        shapes they all serve, and what closing this handle does instead of closing the adapter."""
         self.adapter = adapter
         self.url = url
-        self._shapes: dict[str, CollectionInfo] = {}
+        self._shapes: dict[str, CollectionInfo] = {} if shapes is None else shapes
+        self._release = adapter.close if release is None else release
         self._closed = False
         self._lock = threading.Lock()
 
@@ -47,7 +62,7 @@ class VectorStore:
             if self._closed:
                 return
             self._closed = True
-        self.adapter.close()
+        self._release()
 
     def __enter__(self) -> VectorStore:
         return self
@@ -120,36 +135,57 @@ class VectorStore:
     def upsert(
         self,
         name: str,
-        ids: Sequence[str] | None = None,
+        ids: Sequence[str] | RecordBatch | None = None,
         vectors: Any = None,
         documents: Sequence[str | None] | None = None,
         metadatas: Sequence[Mapping[str, Any] | None] | None = None,
         *,
         records: Iterable[Record | Mapping[str, Any]] | None = None,
+        batch: RecordBatch | None = None,
     ) -> UpsertResult:
-        """Insert or fully replace each record. Validates the whole batch first: a bad record writes nothing."""
+        """Insert or fully replace each record. Validates the whole batch first: a bad record writes nothing.
+
+        The records come as columns (``ids``, ``vectors``, ...), as ``records=[...]``, or as one
+        :class:`RecordBatch` (``upsert(name, batch)`` or ``batch=``; what ``scan_batches`` yields), which is checked
+        in its columnar form.
+        """
         info = self._shape(name)
-        if records is not None:
-            if ids is not None or vectors is not None or documents is not None or metadatas is not None:
-                raise InvalidInput("pass either records=... or ids/vectors/documents/metadatas, not both")
-            ids, vectors, documents, metadatas = validation.records_to_columns(records)
-        batch = validation.batch(info.name, info.dimension, ids, vectors, documents, metadatas)
-        limit = self.capabilities.max_batch or len(batch)
+        if isinstance(ids, RecordBatch):
+            ids, batch = None, ids
+        forms = [batch is not None, records is not None, any(v is not None for v in (ids, vectors, documents, metadatas))]
+        if sum(forms) > 1:
+            raise InvalidInput("pass a RecordBatch, records=... or ids/vectors/documents/metadatas: one of them, not both")
+        if batch is not None:
+            if not isinstance(batch, RecordBatch):
+                raise InvalidInput(f"batch must be a vectorstore.RecordBatch, got {validation.describe(batch)}")
+            clean = validation.record_batch(info.name, info.dimension, batch)
+        else:
+            if records is not None:
+                ids, vectors, documents, metadatas = validation.records_to_columns(records)
+            clean = validation.batch(info.name, info.dimension, ids, vectors, documents, metadatas)
         with self._known(name):
-            for chunk in batch.chunks(limit):
+            for chunk in clean.chunks(self._limit(len(clean))):
                 self.adapter.upsert(name, chunk)
-        return UpsertResult(upserted=len(batch))
+        return UpsertResult(upserted=len(clean))
 
     def get(self, name: str, ids: Sequence[str], include: Iterable[str] | None = None) -> list[Record]:
         """Records in request order; missing ids are left out (a repeated id comes back once)."""
+        return self.get_batch(name, ids, include).records()
+
+    def get_batch(self, name: str, ids: Sequence[str], include: Iterable[str] | None = None) -> RecordBatch:
+        """:meth:`get` as columns: the found records in request order (the columns outside ``include`` are None)."""
         info = self._shape(name)
         wanted = list(dict.fromkeys(validation.ids(ids, info.name, unique=False)))
         fields = validation.include(include)
         if not wanted:
-            return []
+            return RecordBatch.empty(fields, info.dimension)
         with self._known(name):
-            found = {record.id: record for record in self.adapter.get(name, wanted, fields)}
-        return [found[i] for i in wanted if i in found]
+            found = RecordBatch.concat(
+                [self.adapter.get(name, chunk, fields) for chunk in _chunks(wanted, self._limit(len(wanted)))], fields
+            )
+        position = {record_id: p for p, record_id in enumerate(found.ids)}
+        order = [position[i] for i in wanted if i in position]
+        return found if order == list(range(len(found))) else found.take(order)
 
     def delete(
         self, name: str, ids: Sequence[str] | None = None, where: Where = None, document: Where = None
@@ -171,7 +207,8 @@ class VectorStore:
         if not clean:
             return 0
         with self._known(name):
-            return self.adapter.delete(name, clean, None)
+            counts = [self.adapter.delete(name, chunk, None) for chunk in _chunks(clean, self._limit(len(clean)))]
+        return None if any(n is None for n in counts) else sum(counts)  # type: ignore[arg-type]
 
     def count(self, name: str, where: Where = None, document: Where = None) -> int:
         self._shape(name)
@@ -215,13 +252,28 @@ class VectorStore:
 
         Arguments are checked at the call, not at the first ``next()``, so a bad scan fails where it was written.
         """
+        return (batch.records() for batch in self.scan_batches(name, where, document, batch_size, include))
+
+    def scan_batches(
+        self,
+        name: str,
+        where: Where = None,
+        document: Where = None,
+        batch_size: int = DEFAULT_SCAN_BATCH,
+        include: Iterable[str] | None = None,
+    ) -> Iterator[RecordBatch]:
+        """:meth:`scan` as columns: each batch a :class:`RecordBatch` (None for the columns outside ``include``).
+
+        What a migration or an export wants: vectors stay one float32 array, and a batch read with
+        ``include=["vector", "document", "metadata"]`` can be passed to :meth:`upsert` as it is.
+        """
         self._shape(name)
         node = self._filter(where, document)
         size = validation.batch_size(batch_size)
         fields = validation.include(include)
         return self._scan(name, node, size, fields)
 
-    def _scan(self, name: str, node: Node | None, size: int, fields: frozenset[str]) -> Iterator[list[Record]]:
+    def _scan(self, name: str, node: Node | None, size: int, fields: frozenset[str]) -> Iterator[RecordBatch]:
         with self._known(name):
             yield from self.adapter.scan(name, node, size, fields)
 
@@ -246,10 +298,17 @@ class VectorStore:
         if len(matrix) == 0:
             return []
         with self._known(name):
-            rows = self.adapter.query(name, matrix, top, node, fields)
+            limit = self._limit(len(matrix))
+            rows: list[list[Match]] = []
+            for start in range(0, len(matrix), limit):
+                rows.extend(self.adapter.query(name, matrix[start : start + limit], top, node, fields))
             if not self.capabilities.exact_search:  # an approximate index may come back short (DESIGN 3.5)
                 rows = completion.complete(self.adapter, name, info.metric, matrix, top, node, fields, rows)
         return [scores.order_matches(row) for row in rows]
+
+    def _limit(self, size: int) -> int:
+        """How many items one adapter call takes: the adapter's ``max_batch``, else all ``size`` of them."""
+        return self.capabilities.max_batch or max(size, 1)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -281,6 +340,11 @@ class VectorStore:
                 "see its capabilities (vectorstore info)"
             )
         return node
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 class _ForgetOnMissing:
@@ -317,6 +381,9 @@ class Collection:
     def get(self, ids: Sequence[str], include: Iterable[str] | None = None) -> list[Record]:
         return self.store.get(self.name, ids, include)
 
+    def get_batch(self, ids: Sequence[str], include: Iterable[str] | None = None) -> RecordBatch:
+        return self.store.get_batch(self.name, ids, include)
+
     def delete(self, ids: Sequence[str] | None = None, where: Where = None, document: Where = None) -> int | None:
         return self.store.delete(self.name, ids, where, document)
 
@@ -331,6 +398,9 @@ class Collection:
 
     def scan(self, **kwargs: Any) -> Iterator[list[Record]]:
         return self.store.scan(self.name, **kwargs)
+
+    def scan_batches(self, **kwargs: Any) -> Iterator[RecordBatch]:
+        return self.store.scan_batches(self.name, **kwargs)
 
     def __len__(self) -> int:
         return self.count()

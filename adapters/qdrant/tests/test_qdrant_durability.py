@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 import vectorstore
-from vectorstore.errors import StoreLocked
 
 BATCH = 200
 COLLECTIONS = ("alpha", "beta")
@@ -76,19 +75,32 @@ def test_acknowledged_writes_survive_sigkill(url_for: Callable[[str], str], engi
 
 
 @pytest.mark.parametrize("engine", ["edge", "local"])
-def test_second_opener_in_the_same_process_gets_store_locked(
+def test_second_opener_in_the_same_process_shares_the_store(
     tmp_path: Path, url_for: Callable[[str], str], engine: str
 ) -> None:
     url = url_for(engine)
     first = vectorstore.open(url)
     first.create_collection("kept", 2)
-    with pytest.raises(StoreLocked) as raised:
-        vectorstore.open(url)
-    assert str(tmp_path / "q") in str(raised.value)
-    assert raised.value.__cause__ is not None  # the native lock error is kept
+    second = vectorstore.open(url)
+    assert second.adapter is first.adapter
+    second.upsert("kept", ["a"], [[1.0, 0.0]])
     first.close()
-    with vectorstore.open(url) as second:  # released on close
-        assert [info.name for info in second.list_collections()] == ["kept"]
+    assert [record.id for record in second.get("kept", ["a"])] == ["a"]  # the other handle keeps working
+    second.close()
+    with vectorstore.open(url) as again:  # the last close released the path
+        assert again.adapter is not first.adapter
+        assert [info.name for info in again.list_collections()] == ["kept"]
+
+
+@pytest.mark.parametrize("engine", ["edge", "local"])
+def test_other_process_gets_store_locked(tmp_path: Path, url_for: Callable[[str], str], engine: str) -> None:
+    url = url_for(engine)
+    with vectorstore.open(url) as first:
+        first.create_collection("kept", 2)
+        script = f"import vectorstore\ntry:\n    vectorstore.open({url!r})\nexcept Exception as exc:\n    print(type(exc).__name__, exc)\n"
+        child = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+        assert child.stdout.startswith("StoreLocked"), child.stdout + child.stderr
+        assert str(tmp_path / "q") in child.stdout
 
 
 def test_leftover_shard_of_a_crashed_create_is_removed(tmp_path: Path, url_for: Callable[[str], str]) -> None:

@@ -78,6 +78,10 @@ class ChromaConfig(BaseModel):
         """The persistent directory, absolute, so that one path has one lock and one Chroma system."""
         return Path(self.path or ".").expanduser().resolve()
 
+    def local_path(self) -> Path | None:
+        """The directory an embedded persistent store owns (one owner per directory; see vectorstore.sharing)."""
+        return self.directory if self.kind == "persistent" else None
+
     @property
     def hnsw(self) -> dict[str, int]:
         return {"ef_search": self.ef_search, "ef_construction": self.ef_construction, "max_neighbors": self.max_neighbors}

@@ -13,6 +13,7 @@ The URL picks the engine (see :mod:`vectorstore.config` for how a URL becomes ke
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
@@ -98,6 +99,12 @@ class QdrantConfig(BaseModel):
         if self.variant == "memory":
             return "memory"
         return "edge"
+
+    def local_path(self) -> Path | None:
+        """The directory the embedded engine or local mode owns (one owner per directory; see vectorstore.sharing)."""
+        if self.engine not in ("edge", "local") or not self.path:
+            return None
+        return Path(self.path).expanduser().resolve()
 
     @property
     def exact_search(self) -> bool:
