@@ -8,6 +8,7 @@
 from .adapter import Adapter
 from .batch import RecordBatch
 from .errors import VectorStoreError
+from .filters import Where
 from .hookspecs import hookimpl
 from .models import Capabilities, CollectionInfo, Match, Metric, Record, UpsertResult
 from .opening import open
@@ -27,6 +28,7 @@ __all__ = [
     "UpsertResult",
     "VectorStore",
     "VectorStoreError",
+    "Where",
     "hookimpl",
     "open",
 ]

@@ -1,7 +1,7 @@
 """The filter language: parse a ``where``/``document`` dict into a typed tree, and evaluate it (the reference)."""
 
 from .evaluate import matches
-from .parse import parse_document, parse_filter, parse_where
+from .parse import Where, parse_document, parse_filter, parse_where
 from .tree import And, Condition, DocumentContains, Node, Not, Or, conjoin, operators, walk
 
 __all__ = [
@@ -11,6 +11,7 @@ __all__ = [
     "Node",
     "Not",
     "Or",
+    "Where",
     "conjoin",
     "matches",
     "operators",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ..toolkit.visiting import FilterVisitor
 from .tree import And, Condition, DocumentContains, Node, Not, Or
 
 
@@ -51,19 +52,33 @@ def _condition(node: Condition, metadata: Mapping[str, Any]) -> bool:
     return bool(stored <= operand)  # type: ignore[operator]
 
 
+class _Evaluator(FilterVisitor[bool]):
+    """Whether one record satisfies a node."""
+
+    label = "the reference evaluator"
+
+    def __init__(self, metadata: Mapping[str, Any], document: str | None) -> None:
+        self.metadata = metadata
+        self.text = document
+
+    def condition(self, node: Condition) -> bool:
+        return _condition(node, self.metadata)
+
+    def and_(self, node: And) -> bool:
+        return all(self.visit(child) for child in node.children)
+
+    def or_(self, node: Or) -> bool:
+        return any(self.visit(child) for child in node.children)
+
+    def not_(self, node: Not) -> bool:
+        return not self.visit(node.child)
+
+    def document(self, node: DocumentContains) -> bool:
+        return self.text is not None and node.text in self.text
+
+
 def matches(node: Node | None, metadata: Mapping[str, Any] | None, document: str | None = None) -> bool:
     """Whether a record with this metadata and document satisfies the filter (``None`` matches everything)."""
     if node is None:
         return True
-    metadata = metadata or {}
-    if isinstance(node, Condition):
-        return _condition(node, metadata)
-    if isinstance(node, And):
-        return all(matches(child, metadata, document) for child in node.children)
-    if isinstance(node, Or):
-        return any(matches(child, metadata, document) for child in node.children)
-    if isinstance(node, Not):
-        return not matches(node.child, metadata, document)
-    if isinstance(node, DocumentContains):
-        return document is not None and node.text in document
-    raise TypeError(f"not a filter node: {node!r}")
+    return _Evaluator(metadata or {}, document).visit(node)

@@ -24,11 +24,14 @@ from __future__ import annotations
 
 import reprlib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeAlias
 
 from ..errors import InvalidFilter, InvalidRecord, UnsupportedFilter
 from ..validation import MAX_KEY_LENGTH, describe, metadata_key, scalar_problem
 from .tree import FIELD_OPS, RANGE_OPS, And, Condition, DocumentContains, Node, Not, Or, conjoin
+
+#: A user's ``where`` or ``document`` filter as the public API takes it: a Mongo-style dict, or ``None`` for none.
+Where: TypeAlias = Mapping[str, Any] | None
 
 _SUPPORTED = ", ".join(sorted(FIELD_OPS | {"$and", "$or", "$not"}))
 
@@ -186,14 +189,14 @@ def _node(path: str, where: Any, depth: int, budget: _Budget) -> Node:
     return conjoin(*nodes)  # type: ignore[return-value]
 
 
-def parse_where(where: Mapping[str, Any] | None) -> Node | None:
+def parse_where(where: Where) -> Node | None:
     """Validate a metadata filter; ``None`` and ``{}`` mean no filter."""
     if where is None or (isinstance(where, Mapping) and not where):
         return None
     return _node("where", where, 0, _Budget())
 
 
-def parse_document(document: Mapping[str, Any] | None) -> Node | None:
+def parse_document(document: Where) -> Node | None:
     """Validate a document filter: ``{"$contains": "text"}`` (case-sensitive substring)."""
     if document is None:
         return None
@@ -214,6 +217,6 @@ def parse_document(document: Mapping[str, Any] | None) -> Node | None:
     return conjoin(*nodes)
 
 
-def parse_filter(where: Mapping[str, Any] | None = None, document: Mapping[str, Any] | None = None) -> Node | None:
+def parse_filter(where: Where = None, document: Where = None) -> Node | None:
     """One tree for both filters (their AND); ``None`` when neither filters anything."""
     return conjoin(parse_where(where), parse_document(document))

@@ -13,11 +13,9 @@ from typing import Literal, Union
 
 from ..models import Scalar
 
-ComparisonOp = Literal["$eq", "$ne", "$gt", "$gte", "$lt", "$lte"]
 FieldOp = Literal["$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists", "$contains"]
 RANGE_OPS: frozenset[str] = frozenset({"$gt", "$gte", "$lt", "$lte"})
 FIELD_OPS: frozenset[str] = frozenset({"$eq", "$ne", "$in", "$nin", "$exists", "$contains"} | RANGE_OPS)
-LOGIC_OPS: frozenset[str] = frozenset({"$and", "$or", "$not"})
 
 
 @dataclass(frozen=True)
