@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from vectorstore.filters import Where
 from vectorstore.models import Metadata
 
-Where = dict[str, Any] | None
 FilterCase = tuple[Where, Where]  # (where, document)
 
 _NUMBERS: list[int | float] = [0, 1, 2, 3, -3, 5, 2**53]

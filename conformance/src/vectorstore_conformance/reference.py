@@ -6,17 +6,14 @@ Meaning comes only from the core's reference definitions: :func:`vectorstore.fil
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from vectorstore import scores
-from vectorstore.filters import matches, parse_filter
+from vectorstore.filters import Where, matches, parse_filter
 from vectorstore.models import Metadata, Metric
-
-Where = Mapping[str, Any] | None
 
 
 @dataclass(frozen=True)
