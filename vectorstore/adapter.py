@@ -1,13 +1,18 @@
 """The small interface a backend implements; everything else is layered on top in :class:`vectorstore.VectorStore`.
 
 Like an httpx transport, an :class:`Adapter` only does the backend's part: the store validates every argument,
-parses filters into a :mod:`vectorstore.filters` tree, checks capabilities, chunks writes to ``max_batch`` and
-restores request order before and after calling it. So an adapter method may assume:
+parses filters into a :mod:`vectorstore.filters` tree, checks capabilities, chunks upserted records, ids to get or
+delete and query rows to ``max_batch``, and restores request order before and after calling it. So an adapter
+method may assume:
 
 - names are valid, the collection's dimension matches every vector, ids are unique non-empty strings;
 - vectors are C-contiguous float32 ``(n, d)`` arrays of finite values;
 - ``where`` is a parsed tree using only operators the adapter declared in its ``capabilities``;
-- ``include`` is a subset of ``{"vector", "document", "metadata"}``.
+- ``include`` is a subset of ``{"vector", "document", "metadata"}``;
+- a list of ids, a batch or a matrix of query rows holds at most ``capabilities.max_batch`` items.
+
+Records travel as :class:`~vectorstore.batch.RecordBatch` columns both ways: ``get`` and ``scan`` return batches
+whose columns outside ``include`` are ``None`` (vectors float32 ``(n, d)``, metadata ``{}`` for a record without any).
 
 It must raise :class:`~vectorstore.errors.CollectionNotFound` / :class:`~vectorstore.errors.CollectionExists`
 where those apply, and wrap native failures in :class:`~vectorstore.errors.BackendError` with the native exception
@@ -16,8 +21,8 @@ as ``__cause__``. Users never call adapters directly.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, ClassVar
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -25,7 +30,10 @@ from .batch import RecordBatch
 from .errors import UnsupportedFeature
 from .filters import Node
 from .health import Check, RepairReport
-from .models import Capabilities, CollectionInfo, Match, Metric, Record
+from .models import Capabilities, CollectionInfo, Match, Metric
+
+if TYPE_CHECKING:
+    from .operations import Op  # operations imports this module (for the base signatures)
 
 
 class Adapter:
@@ -34,6 +42,9 @@ class Adapter:
     #: The registered name (``memory``, ``chroma``, ``qdrant``); used in messages and reports.
     name: ClassVar[str] = "adapter"
     capabilities: Capabilities = Capabilities()
+    #: Operations beyond the base ones (Qdrant's ``optimize``), declared so that wrappers such as an isolated store
+    #: can forward them: see :mod:`vectorstore.operations`.
+    extensions: ClassVar[Mapping[str, Op]] = {}
 
     def create_collection(self, name: str, dimension: int, metric: Metric) -> CollectionInfo:
         raise NotImplementedError("The 'create_collection' method must be implemented.")
@@ -51,8 +62,8 @@ class Adapter:
         """Insert or fully replace each record (vector, document and metadata)."""
         raise NotImplementedError("The 'upsert' method must be implemented.")
 
-    def get(self, name: str, ids: list[str], include: frozenset[str]) -> list[Record]:
-        """The stored records among ``ids``, in any order; missing ids are left out."""
+    def get(self, name: str, ids: list[str], include: frozenset[str]) -> RecordBatch:
+        """The stored records among ``ids`` as one batch, in any order; missing ids are left out."""
         raise NotImplementedError("The 'get' method must be implemented.")
 
     def delete(self, name: str, ids: list[str] | None, where: Node | None) -> int | None:
@@ -68,8 +79,8 @@ class Adapter:
         """Top ``k`` per query row, best first, with scores per DESIGN 3.2 (see :mod:`vectorstore.scores`)."""
         raise NotImplementedError("The 'query' method must be implemented.")
 
-    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[list[Record]]:
-        """Every matching record exactly once, in batches of at most ``batch_size``."""
+    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[RecordBatch]:
+        """Every matching record exactly once, in non-empty batches of at most ``batch_size``."""
         raise NotImplementedError("The 'scan' method must be implemented.")
 
     def native_ids(self, ids: list[str]) -> list[str]:

@@ -18,8 +18,9 @@ import numpy as np
 
 from . import scores
 from .adapter import Adapter
+from .batch import RecordBatch
 from .filters import Node
-from .models import Match, Metric, Record
+from .models import Match, Metric
 
 #: Records scored at once while completing (one scan batch).
 SCAN_BATCH = 2048
@@ -65,22 +66,28 @@ def exact_matches(
     include: frozenset[str],
 ) -> list[list[Match]]:
     """The exact top-``k`` of each query among the records matching ``where``, keeping ``k`` candidates per query."""
-    best: list[list[tuple[float, Record]]] = [[] for _ in range(len(queries))]
+    best: list[list[Match]] = [[] for _ in range(len(queries))]
     for batch in adapter.scan(name, where, SCAN_BATCH, include | {"vector"}):
-        table = scores.exact(metric, queries, np.asarray([record.vector for record in batch], dtype=np.float32))
+        table = scores.exact(metric, queries, batch.vectors)
         for position, row in enumerate(table):
-            candidates = best[position] + [(float(score), record) for score, record in zip(row, batch)]
-            candidates.sort(key=lambda pair: (-pair[0], pair[1].id))
+            fresh = sorted(((float(score), batch.ids[r], r) for r, score in enumerate(row)), key=_rank)[:k]
+            candidates = best[position] + [_match(metric, score, batch, r, include) for score, _, r in fresh]
+            candidates.sort(key=lambda match: (-match.score, match.id))
             best[position] = candidates[:k]
-    return [[_match(metric, score, record, include) for score, record in row] for row in best]
+    return best
 
 
-def _match(metric: Metric, score: float, record: Record, include: frozenset[str]) -> Match:
+def _rank(candidate: tuple[float, str, int]) -> tuple[float, str]:
+    return -candidate[0], candidate[1]
+
+
+def _match(metric: Metric, score: float, batch: RecordBatch, row: int, include: frozenset[str]) -> Match:
+    """Row ``row`` of ``batch`` as a match (only the survivors of a batch are built, so few vectors become lists)."""
     return Match.model_construct(
-        id=record.id,
+        id=batch.ids[row],
         score=score,
         distance=float(scores.distance(metric, score)),
-        vector=record.vector if "vector" in include else None,
-        document=record.document if "document" in include else None,
-        metadata=record.metadata if "metadata" in include else None,
+        vector=batch.vectors[row].tolist() if "vector" in include and batch.vectors is not None else None,
+        document=batch.documents[row] if "document" in include and batch.documents is not None else None,
+        metadata=batch.metadatas[row] if "metadata" in include and batch.metadatas is not None else None,
     )

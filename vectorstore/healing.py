@@ -22,7 +22,7 @@ from .doctor import check_store, repair_collection
 from .errors import CollectionDamaged
 from .filters import Node
 from .health import Check, CollectionHealth, RepairReport
-from .models import CollectionInfo, Match, Metric, Record
+from .models import CollectionInfo, Match, Metric
 from .store import VectorStore
 
 Heal = Literal["off", "repair", "quarantine"]
@@ -78,7 +78,7 @@ class RefusingAdapter(Adapter):
         self._check(name)
         self.inner.upsert(name, batch)
 
-    def get(self, name: str, ids: list[str], include: frozenset[str]) -> list[Record]:
+    def get(self, name: str, ids: list[str], include: frozenset[str]) -> RecordBatch:
         self._check(name)
         return self.inner.get(name, ids, include)
 
@@ -96,7 +96,7 @@ class RefusingAdapter(Adapter):
         self._check(name)
         return self.inner.query(name, vectors, k, where, include)
 
-    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[list[Record]]:
+    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[RecordBatch]:
         self._check(name)
         return self.inner.scan(name, where, batch_size, include)
 

@@ -6,7 +6,6 @@ core builds them with ``model_construct`` after its own validation, so large sca
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -69,12 +68,6 @@ class UpsertResult(_Frozen):
     upserted: int
 
 
-class DeleteResult(_Frozen):
-    """What a delete removed; ``deleted`` is ``None`` where the backend cannot tell."""
-
-    deleted: int | None
-
-
 class Capabilities(_Frozen):
     """What an adapter supports. The conformance suite skips (and reports) what is declared unsupported."""
 
@@ -89,9 +82,6 @@ class Capabilities(_Frozen):
     multi_process_safe: bool = False
     extras: dict[str, bool] = Field(default_factory=dict)
 
-    def supports_operators(self, operators: Iterable[str]) -> bool:
-        return set(operators) <= self.filter_operators
-
 
 __all__ = [
     "DEFAULT_INCLUDE",
@@ -100,7 +90,6 @@ __all__ = [
     "METRICS",
     "Capabilities",
     "CollectionInfo",
-    "DeleteResult",
     "IncludeField",
     "Match",
     "Metadata",

@@ -15,12 +15,17 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 from . import completion, scores, validation
 from .adapter import Adapter
 from .batch import RecordBatch
-from .errors import CollectionExists, CollectionNotFound, InvalidInput, StoreClosed, UnsupportedFeature, UnsupportedFilter
+from .errors import (
+    CollectionExists,
+    CollectionNotFound,
+    InvalidInput,
+    StoreClosed,
+    UnsupportedFeature,
+    UnsupportedFilter,
+)
 from .filters import Node, operators, parse_filter
 from .models import Capabilities, CollectionInfo, Match, Metric, Record, UpsertResult
 
@@ -154,7 +159,7 @@ class VectorStore:
             ids, batch = None, ids
         forms = [batch is not None, records is not None, any(v is not None for v in (ids, vectors, documents, metadatas))]
         if sum(forms) > 1:
-            raise InvalidInput("pass a RecordBatch, records=... or ids/vectors/documents/metadatas: one of them, not both")
+            raise InvalidInput("pass either a RecordBatch, records=... or ids/vectors/documents/metadatas, not both")
         if batch is not None:
             if not isinstance(batch, RecordBatch):
                 raise InvalidInput(f"batch must be a vectorstore.RecordBatch, got {validation.describe(batch)}")

@@ -333,6 +333,19 @@ def batch(
     return RecordBatch(clean_ids, clean_vectors, clean_documents, clean_metadatas)
 
 
+def record_batch(collection: str, dim: int, value: RecordBatch) -> RecordBatch:
+    """Validate a write given as a :class:`RecordBatch` (a scan's batch, a file read with :mod:`vectorstore.io`).
+
+    Its columns go through the same rules as loose columns; a float32 C-contiguous vector column is checked in
+    place (never converted to lists, not copied), absent documents and metadata become ``None`` and ``{}``.
+    """
+    if value.vectors is None:
+        raise InvalidInput(
+            f"collection {collection!r}: the batch to write has no vectors; read it with include=['vector', ...]"
+        )
+    return batch(collection, dim, value.ids, value.vectors, value.documents, value.metadatas)
+
+
 def records_to_columns(records: Iterable[Record | Mapping[str, Any]]) -> tuple[list[Any], list[Any], list[Any], list[Any]]:
     """Turn the convenience ``records=[...]`` form into columns; :func:`batch` validates them afterwards.
 

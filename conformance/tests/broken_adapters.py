@@ -17,7 +17,7 @@ from vectorstore.adapters.memory import MemoryAdapter
 from vectorstore.batch import RecordBatch
 from vectorstore.filters import Condition, Node, Not, matches
 from vectorstore.filters.tree import And, Or
-from vectorstore.models import FILTER_OPERATORS, Capabilities, Match, Record
+from vectorstore.models import FILTER_OPERATORS, Capabilities, Match
 
 
 class BrokenConfig(BaseModel):
@@ -85,7 +85,7 @@ class Filters(MemoryAdapter):
     def count(self, name: str, where: Node | None) -> int:
         return super().count(name, _translate(where, self.bug))
 
-    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[list[Record]]:
+    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[RecordBatch]:
         return super().scan(name, _translate(where, self.bug), batch_size, include)
 
     def query(
@@ -100,34 +100,34 @@ class Filters(MemoryAdapter):
 class IntsBecomeFloats(MemoryAdapter):
     """A backend storing every number as a double (2**63 came back as a float from Chroma)."""
 
-    def get(self, name: str, ids: list[str], include: frozenset[str]) -> list[Record]:
-        records = super().get(name, ids, include)
-        for record in records:
-            if record.metadata:
-                record.metadata = {k: float(v) if type(v) is int else v for k, v in record.metadata.items()}
-        return records
+    def get(self, name: str, ids: list[str], include: frozenset[str]) -> RecordBatch:
+        batch = super().get(name, ids, include)
+        if batch.metadatas is None:
+            return batch
+        metadatas = [{k: float(v) if type(v) is int else v for k, v in m.items()} for m in batch.metadatas]
+        return RecordBatch(batch.ids, batch.vectors, batch.documents, metadatas)
 
 
 class NormalisedVectors(MemoryAdapter):
     """Qdrant's cosine collections return unit vectors unless the adapter restores the norm."""
 
-    def get(self, name: str, ids: list[str], include: frozenset[str]) -> list[Record]:
-        records = super().get(name, ids, include)
-        if self._get(name).info.metric == "cosine":
-            for record in records:
-                if record.vector is not None:
-                    vector = np.asarray(record.vector)
-                    record.vector = (vector / (np.linalg.norm(vector) or 1.0)).tolist()
-        return records
+    def get(self, name: str, ids: list[str], include: frozenset[str]) -> RecordBatch:
+        batch = super().get(name, ids, include)
+        if batch.vectors is None or self._get(name).info.metric != "cosine":
+            return batch
+        norms = np.linalg.norm(batch.vectors, axis=1, keepdims=True)
+        vectors = (batch.vectors / np.where(norms == 0, 1.0, norms)).astype(np.float32)
+        return RecordBatch(batch.ids, vectors, batch.documents, batch.metadatas)
 
 
 class ScanRepeats(MemoryAdapter):
     """Offset paging that repeats the last record of each page."""
 
-    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[list[Record]]:
-        previous: list[Record] = []
+    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[RecordBatch]:
+        previous: RecordBatch | None = None
         for batch in super().scan(name, where, batch_size, include):
-            yield (previous[-1:] + batch)[:batch_size] if previous else batch
+            last = None if previous is None else previous.slice(len(previous) - 1, len(previous))
+            yield batch if last is None else RecordBatch.concat([last, batch]).slice(0, batch_size)
             previous = batch
 
 

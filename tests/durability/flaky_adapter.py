@@ -1,6 +1,7 @@
-"""A test double with damage on demand: the memory adapter saved to a pickle file, plus a file of faults.
+"""A test double with damage on demand: the suite's persistent example adapter, plus a file of faults.
 
-``flaky:///DIR`` keeps its records in ``DIR/store.pickle`` (saved on every write) and reads ``DIR/faults.json`` when
+``flaky:///DIR`` is the suite's example adapter (:mod:`vectorstore_conformance.examples.picklefile`: records in
+``DIR/store.pickle``, saved on every write, one owner per directory) that also reads ``DIR/faults.json`` when
 it opens, which a test writes while the store is closed, as a kill would leave Chroma's files:
 
 - ``damaged``: ``{collection: message}``: every read of the collection raises ``BackendError`` (``get_collection``
@@ -18,29 +19,24 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from vectorstore_conformance.examples.picklefile import PickleFileAdapter, PickleFileConfig, spec
 
 from vectorstore import AdapterSpec, hookimpl
-from vectorstore.adapters.memory import MemoryAdapter
 from vectorstore.batch import RecordBatch
 from vectorstore.errors import BackendError
 from vectorstore.filters import Node
 from vectorstore.health import RepairReport
-from vectorstore.models import CollectionInfo, Match, Metric, Record
+from vectorstore.models import Match
 
 FAULTS = "faults.json"
 
 
-class FlakyConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    path: str
+class FlakyConfig(PickleFileConfig):
     repairable: bool = True
 
 
@@ -49,25 +45,16 @@ def write_faults(directory: Path, **faults: Any) -> None:
     (directory / FAULTS).write_text(json.dumps(faults), encoding="utf-8")
 
 
-class FlakyAdapter(MemoryAdapter):
+class FlakyAdapter(PickleFileAdapter):
+    """The example persistent adapter, whose reads fail (or abort the process) where the faults file says."""
+
     name = "flaky"
-    capabilities = MemoryAdapter.capabilities.model_copy(update={"persistent": True})
 
     def __init__(self, config: FlakyConfig) -> None:
-        super().__init__()
-        self._directory = Path(config.path)
-        self._directory.mkdir(parents=True, exist_ok=True)
-        self._file = self._directory / "store.pickle"
+        super().__init__(config)
         self._repairable = config.repairable
-        if self._file.exists():
-            self._collections = pickle.loads(self._file.read_bytes())
         faults_file = self._directory / FAULTS
         self._faults: dict[str, Any] = json.loads(faults_file.read_text()) if faults_file.exists() else {}
-
-    def _save(self) -> None:
-        temporary = self._file.with_suffix(".tmp")
-        temporary.write_bytes(pickle.dumps(self._collections))
-        os.replace(temporary, self._file)
 
     def _ids(self, kind: str, name: str) -> set[str]:
         return set(self._faults.get(kind, {}).get(name, []))
@@ -83,25 +70,7 @@ class FlakyAdapter(MemoryAdapter):
         if bad:
             raise BackendError(f"flaky read failed on collection {name!r}: cannot decode record {bad[0]!r}")
 
-    def create_collection(self, name: str, dimension: int, metric: Metric) -> CollectionInfo:
-        info = super().create_collection(name, dimension, metric)
-        self._save()
-        return info
-
-    def delete_collection(self, name: str) -> None:
-        super().delete_collection(name)
-        self._save()
-
-    def upsert(self, name: str, batch: RecordBatch) -> None:
-        super().upsert(name, batch)
-        self._save()
-
-    def delete(self, name: str, ids: list[str] | None, where: Node | None) -> int:
-        deleted = super().delete(name, ids, where)
-        self._save()
-        return deleted
-
-    def get(self, name: str, ids: list[str], include: frozenset[str]) -> list[Record]:
+    def get(self, name: str, ids: list[str], include: frozenset[str]) -> RecordBatch:
         self._readable(name, ids)
         return super().get(name, ids, include)
 
@@ -113,11 +82,11 @@ class FlakyAdapter(MemoryAdapter):
         self._readable(name)
         return super().query(name, vectors, k, where, include)
 
-    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[list[Record]]:
+    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[RecordBatch]:
         self._readable(name)
         for batch in super().scan(name, where, batch_size, include):
             if "vector" in include:
-                self._readable(name, [record.id for record in batch])
+                self._readable(name, batch.ids)
             yield batch
 
     def repair(self, name: str, force: bool = False) -> RepairReport:
@@ -132,7 +101,6 @@ class FlakyAdapter(MemoryAdapter):
                 replaced=False,
             )
         super().delete(name, lost, None)
-        self._save()
         for kind in ("damaged", "unreadable", "crash", "lost"):
             self._faults.get(kind, {}).pop(name, None)
         (self._directory / FAULTS).write_text(json.dumps(self._faults), encoding="utf-8")
@@ -145,12 +113,4 @@ class FlakyAdapter(MemoryAdapter):
 
 @hookimpl
 def vectorstore_adapters() -> list[AdapterSpec]:
-    return [
-        AdapterSpec(
-            name="flaky",
-            schemes=("flaky",),
-            adapter="flaky_adapter:FlakyAdapter",
-            config="flaky_adapter:FlakyConfig",
-            description="test double: damage on demand",
-        )
-    ]
+    return [spec("flaky", __name__, "FlakyAdapter").model_copy(update={"config": f"{__name__}:FlakyConfig"})]

@@ -14,7 +14,7 @@ from vectorstore.batch import RecordBatch
 from vectorstore.errors import CollectionNotFound, InvalidInput
 from vectorstore.migration import CheckpointExists, Observer, migrate, trial, verify
 from vectorstore.migration.checkpoint import checkpoint_path
-from vectorstore.models import Capabilities, Record
+from vectorstore.models import Capabilities
 
 from .conftest import Corpus, assert_holds, make_corpus
 
@@ -145,10 +145,9 @@ class _FoldCase(MemoryAdapter):
     def native_ids(self, ids: list[str]) -> list[str]:
         return [i.lower() for i in ids]
 
-    def get(self, name: str, ids: list[str], include: frozenset[str]) -> list[Record]:
-        rows = self._get(name).rows
+    def get(self, name: str, ids: list[str], include: frozenset[str]) -> RecordBatch:
         wanted = {i.lower() for i in ids}
-        return [super(_FoldCase, self).get(name, [k], include)[0] for k in list(rows) if k.lower() in wanted]
+        return super().get(name, [k for k in self._get(name).rows if k.lower() in wanted], include)
 
 
 def test_colliding_ids_stop_the_copy_with_the_list(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from ..adapter import Adapter
 from ..batch import RecordBatch
 from ..errors import CollectionExists, CollectionNotFound
 from ..filters import Node, matches
-from ..models import Capabilities, CollectionInfo, Match, Metadata, Metric, Record
+from ..models import Capabilities, CollectionInfo, Match, Metadata, Metric
 
 
 class MemoryConfig(BaseModel):
@@ -31,7 +31,7 @@ class MemoryConfig(BaseModel):
 @dataclass
 class _Collection:
     info: CollectionInfo
-    rows: dict[str, tuple[np.ndarray, str | None, Metadata]] = field(default_factory=dict)
+    rows: dict[str, _Row] = field(default_factory=dict)
     _matrix: tuple[list[str], np.ndarray] | None = None
 
     def matrix(self) -> tuple[list[str], np.ndarray]:
@@ -58,13 +58,19 @@ def _copy(metadata: Metadata) -> Metadata:
     return {key: list(value) if type(value) is list else value for key, value in metadata.items()}
 
 
-def _record(record_id: str, row: tuple[np.ndarray, str | None, Metadata], include: frozenset[str]) -> Record:
-    vector, document, metadata = row
-    return Record.model_construct(
-        id=record_id,
-        vector=vector.tolist() if "vector" in include else None,
-        document=document if "document" in include else None,
-        metadata=_copy(metadata) if "metadata" in include else None,
+_Row = tuple[np.ndarray, str | None, Metadata]
+
+
+def _batch(rows: list[tuple[str, _Row]], include: frozenset[str], dimension: int) -> RecordBatch:
+    """The columns ``include`` asks for of ``(id, row)`` pairs; vectors and metadata are copies."""
+    vectors = None
+    if "vector" in include:
+        vectors = np.stack([row[0] for _, row in rows]) if rows else np.empty((0, dimension), dtype=np.float32)
+    return RecordBatch(
+        [record_id for record_id, _ in rows],
+        vectors,
+        [row[1] for _, row in rows] if "document" in include else None,
+        [_copy(row[2]) for _, row in rows] if "metadata" in include else None,
     )
 
 
@@ -111,10 +117,11 @@ class MemoryAdapter(Adapter):
                 collection.rows[record_id] = (batch.vectors[i].copy(), batch.documents[i], dict(batch.metadatas[i]))
             collection.changed()
 
-    def get(self, name: str, ids: list[str], include: frozenset[str]) -> list[Record]:
+    def get(self, name: str, ids: list[str], include: frozenset[str]) -> RecordBatch:
         with self._lock:
-            rows = self._get(name).rows
-            return [_record(i, rows[i], include) for i in ids if i in rows]
+            collection = self._get(name)
+            rows = collection.rows
+            return _batch([(i, rows[i]) for i in ids if i in rows], include, collection.info.dimension)
 
     def delete(self, name: str, ids: list[str] | None, where: Node | None) -> int:
         with self._lock:
@@ -145,8 +152,8 @@ class MemoryAdapter(Adapter):
             results: list[list[Match]] = []
             for row, order in zip(all_scores, scores.top_k(all_scores, k, ids)):
                 hits = []
-                for position in order:
-                    record = _record(ids[position], collection.rows[ids[position]], include)
+                chosen = [(ids[p], collection.rows[ids[p]]) for p in order]
+                for position, record in zip(order, _batch(chosen, include, collection.info.dimension).records()):
                     score = float(row[position])
                     hits.append(
                         Match.model_construct(
@@ -161,9 +168,9 @@ class MemoryAdapter(Adapter):
                 results.append(hits)
             return results
 
-    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[list[Record]]:
+    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[RecordBatch]:
         with self._lock:  # a snapshot: later writes do not disturb an ongoing scan
             collection = self._get(name)
             snapshot = [(i, collection.rows[i]) for i in collection.selected(where)]
         for start in range(0, len(snapshot), batch_size):
-            yield [_record(i, row, include) for i, row in snapshot[start : start + batch_size]]
+            yield _batch(snapshot[start : start + batch_size], include, collection.info.dimension)

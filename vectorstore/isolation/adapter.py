@@ -18,7 +18,7 @@ from ..batch import RecordBatch
 from ..config import Resolved
 from ..filters import Node
 from ..health import Check, RepairReport
-from ..models import CollectionInfo, Match, Metric, Record
+from ..models import CollectionInfo, Match, Metric
 from .policy import IsolationPolicy
 from .supervisor import Supervisor
 
@@ -68,7 +68,7 @@ class IsolatedAdapter(Adapter):
     def upsert(self, name: str, batch: RecordBatch) -> None:
         self._supervisor.call("upsert", (name, batch), name)
 
-    def get(self, name: str, ids: list[str], include: frozenset[str]) -> list[Record]:
+    def get(self, name: str, ids: list[str], include: frozenset[str]) -> RecordBatch:
         return self._supervisor.call("get", (name, ids, include), name)
 
     def delete(self, name: str, ids: list[str] | None, where: Node | None) -> int | None:
@@ -83,7 +83,7 @@ class IsolatedAdapter(Adapter):
     ) -> list[list[Match]]:
         return self._supervisor.call("query", (name, vectors, k, where, include), name)
 
-    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[list[Record]]:
+    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[RecordBatch]:
         return self._supervisor.scan(name, where, batch_size, include)
 
     def repair(self, name: str, force: bool = False) -> RepairReport:

@@ -38,7 +38,7 @@ from vectorstore.batch import RecordBatch
 from vectorstore.errors import BackendError, CollectionNotFound, UnsupportedFeature, VectorStoreError
 from vectorstore.filters import Node
 from vectorstore.health import Check, RepairReport
-from vectorstore.models import Capabilities, CollectionInfo, Match, Metric, Record
+from vectorstore.models import Capabilities, CollectionInfo, Match, Metric
 
 from . import recovery, records, wal
 from .clients import open_client
@@ -176,6 +176,7 @@ class ChromaAdapter(Adapter):
                 log.info("chroma collection %r: compacted its write-ahead log by %d entries", name, removed)
 
     def _chunks(self, items: Sequence[T]) -> Iterator[Sequence[T]]:
+        """``max_batch``-sized pieces of an id list this adapter found itself (the store chunks what callers pass)."""
         size = self.capabilities.max_batch or len(items) or 1
         for start in range(0, len(items), size):
             yield items[start : start + size]
@@ -260,14 +261,11 @@ class ChromaAdapter(Adapter):
             self._on(name, "upsert", write, read=False)
             self._call("upsert", name, lambda: self._logged(name, len(batch.ids)))
 
-    def get(self, name: str, ids: list[str], include: frozenset[str]) -> list[Record]:
+    def get(self, name: str, ids: list[str], include: frozenset[str]) -> RecordBatch:
         fields = _native_include(include)
 
-        def read(handle: _Handle) -> list[Record]:
-            found: list[Record] = []
-            for chunk in self._chunks(ids):
-                found.extend(_records(handle.collection.get(ids=list(chunk), include=fields), include))
-            return found
+        def read(handle: _Handle) -> RecordBatch:
+            return _batch(handle.collection.get(ids=ids, include=fields), include, _dimension(handle))
 
         return self._on(name, "get", read, read=True)
 
@@ -277,7 +275,7 @@ class ChromaAdapter(Adapter):
             if ids is None:
                 doomed = collection.get(where=to_where(where), include=[])["ids"]
             else:  # Chroma counts missing ids as deleted, so find the present ones first
-                doomed = [i for chunk in self._chunks(ids) for i in collection.get(ids=list(chunk), include=[])["ids"]]
+                doomed = collection.get(ids=ids, include=[])["ids"]
             for chunk in self._chunks(doomed):
                 collection.delete(ids=list(chunk))
             return len(doomed)
@@ -302,21 +300,19 @@ class ChromaAdapter(Adapter):
         fields = ["distances", *_native_include(include)]
 
         def search(handle: _Handle) -> list[list[Match]]:
-            results: list[list[Match]] = []
-            for rows in self._chunks(vectors):
-                raw = handle.collection.query(query_embeddings=rows, n_results=k, where=native, include=fields)
-                results.extend(_matches(raw, handle.metric, include))
-            return results
+            raw = handle.collection.query(query_embeddings=vectors, n_results=k, where=native, include=fields)
+            return _matches(raw, handle.metric, include)
 
         return self._on(name, "query", search, read=True)
 
-    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[list[Record]]:
+    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[RecordBatch]:
         """A snapshot of the matching ids, then their records batch by batch (ids deleted meanwhile are skipped)."""
         native = to_where(where)
         ids = self._on(name, "scan", lambda handle: handle.collection.get(where=native, include=[])["ids"], read=True)
         for start in range(0, len(ids), batch_size):
-            batch = self.get(name, ids[start : start + batch_size], include)
-            if batch:
+            pieces = self._chunks(ids[start : start + batch_size])
+            batch = RecordBatch.concat([self.get(name, list(piece), include) for piece in pieces], include)
+            if len(batch):
                 yield batch
 
     # -- durability ---------------------------------------------------------------------------------------------
@@ -441,8 +437,30 @@ def _rows(raw: Mapping[str, Any], include: frozenset[str]) -> Iterator[tuple[str
         }
 
 
-def _records(raw: Mapping[str, Any], include: frozenset[str]) -> list[Record]:
-    return [Record.model_construct(id=record_id, **fields) for record_id, fields in _rows(raw, include)]
+def _dimension(handle: _Handle) -> int:
+    """The collection's dimension as recorded at creation (0 for one made by plain chromadb): shapes empty reads."""
+    return int((handle.collection.metadata or {}).get(DIMENSION_KEY) or 0)
+
+
+def _batch(raw: Mapping[str, Any], include: frozenset[str], dimension: int) -> RecordBatch:
+    """A flat (``get``-shaped) result as columns; Chroma's embedding array becomes the float32 column in one step."""
+    ids = list(raw["ids"])
+    stored = _column(raw, "metadatas")
+    vectors = None
+    if "vector" in include:
+        vectors = (
+            np.ascontiguousarray(raw["embeddings"], dtype=np.float32).reshape(len(ids), -1)
+            if ids
+            else np.empty((0, dimension), dtype=np.float32)
+        )
+    return RecordBatch(
+        ids,
+        vectors,
+        [records.decode_document(d, m) for d, m in zip(_column(raw, "documents"), stored)]
+        if "document" in include
+        else None,
+        [records.decode(m) for m in stored] if "metadata" in include else None,
+    )
 
 
 def _matches(raw: Mapping[str, Any], metric: Metric, include: frozenset[str]) -> list[list[Match]]:
