@@ -1,22 +1,20 @@
 """Stores for the durability tests: the ``flaky`` test double (damage on demand), Chroma and Qdrant on disk.
 
-The double is found like any installed adapter: a minimal dist-info declaring its entry point goes on
-``PYTHONPATH`` with this directory (for child processes), and it is registered by hand in this process. Workers
-import it through the host's ``sys.path``, which they receive at start (forked or spawned alike).
+The double is found like any installed adapter (:func:`vectorstore_conformance.registration.visible_plugins`): a
+dist-info declaring its entry point goes on ``PYTHONPATH`` with this directory (for child processes), and it is
+registered by hand in this process.
 """
 
 from __future__ import annotations
 
-import importlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
+from vectorstore_conformance.registration import visible_plugins
 
 import vectorstore
-from vectorstore.registry import registry
 
 HERE = Path(__file__).resolve().parent
 DIMENSION = 16
@@ -24,16 +22,7 @@ DIMENSION = 16
 
 @pytest.fixture(scope="module", autouse=True)
 def flaky_registered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    site = tmp_path_factory.mktemp("site")
-    info = site / "vs_durability_test_adapters-0.0.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: vs-durability-test-adapters\nVersion: 0.0\n")
-    (info / "entry_points.txt").write_text("[vectorstore]\nflaky = flaky_adapter\n")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PYTHONPATH", os.pathsep.join([str(site), str(HERE), os.environ.get("PYTHONPATH", "")]))
-        patch.syspath_prepend(str(HERE))
-        if "flaky" not in registry().adapters():
-            registry().register(importlib.import_module("flaky_adapter"), name="flaky")
+    with visible_plugins(tmp_path_factory.mktemp("site"), {"flaky": "flaky_adapter"}, [HERE]):
         yield
 
 
