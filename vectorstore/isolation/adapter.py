@@ -8,17 +8,12 @@ in the worker. The worker builds the real adapter from the same ``(spec, config)
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from ..adapter import Adapter
-from ..batch import RecordBatch
 from ..config import Resolved
-from ..filters import Node
-from ..health import Check, RepairReport
-from ..models import CollectionInfo, Match, Metric
+from ..operations import Op, extension, forwarding
 from .policy import IsolationPolicy
 from .supervisor import Supervisor
 
@@ -26,12 +21,18 @@ if TYPE_CHECKING:
     from .faults import FaultKind, Moment
 
 
+@forwarding
 class IsolatedAdapter(Adapter):
     """Forwards each call to one long-lived worker process that owns the real adapter.
 
     Built by :func:`vectorstore.open` when the configuration says ``isolation = "process"`` (Chroma's default).
     The worker starts at once; ``close()``, leaving a ``with`` block, garbage collection and interpreter exit all
     stop it. See ``docs/isolation.md`` for the errors it raises and the stats and events it reports.
+
+    Every operation of :data:`vectorstore.operations.OPERATIONS` is forwarded (the methods are made by
+    :func:`~vectorstore.operations.forwarding`), and so are the worker adapter's ``extensions``, as methods of the
+    same name (``store.adapter.optimize(name)`` on Qdrant). After a crash an idempotent call is retried once; a
+    retried ``delete`` then returns None (the count is unknown); ``repair`` is not retried (running it again resumes it).
     """
 
     def __init__(self, resolved: Resolved, policy: IsolationPolicy | None = None) -> None:
@@ -50,51 +51,18 @@ class IsolatedAdapter(Adapter):
     def name(self) -> str:  # type: ignore[override]
         return self._adapter_name
 
-    def create_collection(self, name: str, dimension: int, metric: Metric) -> CollectionInfo:
-        return self._supervisor.call("create_collection", (name, dimension, metric), name)
+    def _forward(self, name: str, op: Op, args: tuple[Any, ...]) -> Any:
+        if op.streaming:
+            return self._supervisor.stream(name, op, args)
+        return self._supervisor.call(name, op, args)
 
-    def native_ids(self, ids: list[str]) -> list[str]:
-        return self._supervisor.call("native_ids", (ids,), None)
-
-    def get_collection(self, name: str) -> CollectionInfo:
-        return self._supervisor.call("get_collection", (name,), name)
-
-    def list_collections(self) -> list[CollectionInfo]:
-        return self._supervisor.call("list_collections", (), None)
-
-    def delete_collection(self, name: str) -> None:
-        self._supervisor.call("delete_collection", (name,), name)
-
-    def upsert(self, name: str, batch: RecordBatch) -> None:
-        self._supervisor.call("upsert", (name, batch), name)
-
-    def get(self, name: str, ids: list[str], include: frozenset[str]) -> RecordBatch:
-        return self._supervisor.call("get", (name, ids, include), name)
-
-    def delete(self, name: str, ids: list[str] | None, where: Node | None) -> int | None:
-        """After a crash the delete is retried, and then the count is unknown (None)."""
-        return self._supervisor.call("delete", (name, ids, where), name)
-
-    def count(self, name: str, where: Node | None) -> int:
-        return self._supervisor.call("count", (name, where), name)
-
-    def query(
-        self, name: str, vectors: np.ndarray, k: int, where: Node | None, include: frozenset[str]
-    ) -> list[list[Match]]:
-        return self._supervisor.call("query", (name, vectors, k, where, include), name)
-
-    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[RecordBatch]:
-        return self._supervisor.scan(name, where, batch_size, include)
-
-    def repair(self, name: str, force: bool = False) -> RepairReport:
-        """Runs in the worker; not retried after a crash (running it again resumes it)."""
-        return self._supervisor.call("repair", (name, force), name)
-
-    def compact(self, name: str) -> int:
-        return self._supervisor.call("compact", (name,), name)
-
-    def check_files(self, name: str) -> list[Check]:
-        return self._supervisor.call("check_files", (name,), name)
+    def __getattr__(self, attribute: str) -> Callable[..., Any]:
+        """The worker adapter's extensions (looked up only for names this class does not have)."""
+        supervisor = self.__dict__.get("_supervisor")
+        op = supervisor.extensions.get(attribute) if supervisor is not None else None
+        if op is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {attribute!r}")
+        return extension(self, attribute, op)
 
     def stats(self) -> dict[str, Any]:
         """Calls, failures by kind, restarts, latency percentiles, worker pid and uptime, circuit state."""
@@ -109,6 +77,9 @@ class IsolatedAdapter(Adapter):
     ) -> None:
         """Test-only (needs ``VECTORSTORE_ISOLATION_FAULTS=1``): make the worker crash or hang during the next
         ``times`` requests for ``op`` (``scan`` opens a scan, ``scan_next`` fetches a later batch)."""
-        from .faults import Fault
+        from .faults import Fault, FaultPlan, require_enabled
 
-        self._supervisor.inject_fault(Fault(kind, op, when, exit_code), times)
+        require_enabled()
+        if self._supervisor.faults is None:
+            self._supervisor.faults = FaultPlan()
+        self._supervisor.faults.add(Fault(kind, op, when, exit_code), times)

@@ -1,22 +1,39 @@
 """Test-only fault injection: make a worker really crash or hang around one chosen call.
 
-Tests arm a fault through the private ``IsolatedAdapter._inject_fault``; the supervisor attaches it to the next
-matching request and the worker triggers it just before or just after the backend call. Both sides refuse unless
-``VECTORSTORE_ISOLATION_FAULTS=1`` is set (the worker inherits the host's environment at spawn), so a production
-process can never be crashed through this path. Normal requests carry no fault and never import this module.
+Nothing of it is on the production path. A worker started with ``VECTORSTORE_ISOLATION_FAULTS=1`` (it inherits
+the host's environment) wraps its adapter in a :class:`FaultingAdapter`, which adds one operation, :data:`ARM`.
+Tests arm a fault through the private ``IsolatedAdapter._inject_fault``, which puts it in the supervisor's
+:class:`FaultPlan`; before each request for the fault's operation (a retry on a new worker included) the plan
+sends ``ARM`` to the worker, and the faulting adapter triggers the fault just before or just after the backend
+call. Without the variable the host refuses to arm and the worker has no ``ARM`` operation, so a production process
+can never be crashed through this path.
 """
 
 from __future__ import annotations
 
-import ctypes
 import faulthandler
 import os
 import signal
+import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-ENVIRONMENT_VARIABLE = "VECTORSTORE_ISOLATION_FAULTS"
+from ..adapter import Adapter
+from ..batch import RecordBatch
+from ..filters import Node
+from ..models import Capabilities
+from ..operations import Op, extension, forwarding
+from .protocol import Request
+from .scans import SCAN_NEXT
+from .worker import FAULTS_VARIABLE as ENVIRONMENT_VARIABLE
+
+if TYPE_CHECKING:
+    from .process import WorkerProcess
+
+#: The faulting adapter's own operation: trigger this fault during the next call of its operation.
+ARM = "_arm_fault"
 
 FaultKind = Literal["segv", "abort", "sigkill", "exit", "hang", "native_hang"]
 Moment = Literal["before", "after"]
@@ -26,6 +43,7 @@ Moment = Literal["before", "after"]
 class Fault:
     """``kind`` happens ``when`` (before or after the backend call) during the operation ``op``.
 
+    ``op`` is an operation name; ``scan`` opens a scan (its first batch), ``scan_next`` fetches a later batch.
     ``segv`` is a real segmentation fault (``faulthandler._sigsegv``), ``abort`` calls ``os.abort()``, ``sigkill``
     sends SIGKILL to itself (what the OOM killer does), ``exit`` calls ``os._exit(exit_code)``, ``hang`` sleeps in
     Python, and ``native_hang`` ignores SIGTERM and deadlocks in C while holding the GIL (POSIX only), which only
@@ -47,9 +65,102 @@ def require_enabled() -> None:
         raise RuntimeError(f"fault injection is for tests only; set {ENVIRONMENT_VARIABLE}=1 to enable it")
 
 
-def trigger(fault: Fault, moment: Moment) -> None:
-    """Run in the worker around the backend call; does nothing at the other moment."""
-    if fault.when != moment:
+# -- host side ------------------------------------------------------------------------------------------------------
+
+
+class FaultPlan:
+    """The faults armed for a supervisor's next requests, each for a number of requests (retries included)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._faults: list[tuple[Fault, list[int]]] = []
+
+    def add(self, fault: Fault, times: int) -> None:
+        require_enabled()
+        with self._lock:
+            self._faults.append((fault, [times]))
+
+    def arm(self, worker: WorkerProcess, request: str, timeout: float) -> None:
+        """Called by the supervisor before it sends ``request`` to ``worker``: arm the matching fault there."""
+        fault = self._take(request)
+        if fault is None:
+            return
+        reply = worker.call(Request(ARM, (fault,)), timeout)
+        if not reply.ok:
+            raise reply.value.rebuild()
+
+    def _take(self, request: str) -> Fault | None:
+        with self._lock:
+            for entry in self._faults:
+                fault, remaining = entry
+                if fault.op == request:
+                    remaining[0] -= 1
+                    if remaining[0] == 0:
+                        self._faults.remove(entry)
+                    return fault
+        return None
+
+
+# -- worker side ----------------------------------------------------------------------------------------------------
+
+
+@forwarding
+class FaultingAdapter(Adapter):
+    """The worker's adapter, with the armed fault triggered around the matching call."""
+
+    def __init__(self, inner: Adapter) -> None:
+        self.inner = inner
+        self.capabilities: Capabilities = inner.capabilities
+        self.extensions = {**inner.extensions, ARM: Op(idempotent=False, collection_arg=False)}  # type: ignore[misc]
+        self._armed: Fault | None = None
+
+    @property  # type: ignore[misc]  # the base declares a class attribute; this wrapper answers for its adapter
+    def name(self) -> str:  # type: ignore[override]
+        return self.inner.name
+
+    def _arm_fault(self, fault: Fault) -> None:
+        self._armed = fault
+
+    def _take(self, op: str) -> Fault | None:
+        fault, self._armed = self._armed, None
+        if fault is not None and fault.op != op:
+            self._armed = fault
+            return None
+        return fault
+
+    def _forward(self, name: str, op: Op, args: tuple[Any, ...]) -> Any:
+        fault = self._take(name)
+        trigger(fault, "before")
+        result = getattr(self.inner, name)(*args)
+        trigger(fault, "after")
+        return result
+
+    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[RecordBatch]:
+        """``scan`` faults fire around the first batch, ``scan_next`` faults around a later one."""
+        fault = self._take("scan")
+        trigger(fault, "before")
+        batches = iter(self.inner.scan(name, where, batch_size, include))
+        while True:
+            batch = next(batches, None)
+            trigger(fault, "after")
+            if batch is None:
+                return
+            yield batch
+            fault = self._take(SCAN_NEXT)
+            trigger(fault, "before")
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __getattr__(self, attribute: str) -> Callable[..., Any]:  # the inner adapter's extensions, faults included
+        op = self.inner.extensions.get(attribute) if attribute != "inner" else None
+        if op is None:
+            raise AttributeError(attribute)
+        return extension(self, attribute, op)
+
+
+def trigger(fault: Fault | None, moment: Moment) -> None:
+    if fault is None or fault.when != moment:
         return
     require_enabled()
     if fault.kind == "segv":
@@ -69,6 +180,8 @@ def trigger(fault: Fault, moment: Moment) -> None:
 def _deadlock_in_c() -> None:
     """Lock a non-recursive pthread mutex twice through ``PyDLL``, which keeps the GIL: no Python code (signal
     handlers, the parent watchdog thread) runs again, and SIGTERM is ignored, like a hang inside a native library."""
+    import ctypes
+
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     libc = ctypes.PyDLL(None)
     mutex = ctypes.create_string_buffer(256)  # larger than pthread_mutex_t on every platform

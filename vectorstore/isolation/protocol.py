@@ -1,8 +1,10 @@
 """The messages host and worker exchange, and how an exception crosses the process boundary.
 
-One request, one reply, strictly in turn (the supervisor serialises calls to a worker). The first message of a
-worker is unrequested: a :class:`Hello` when its adapter is built, or a failed :class:`Reply` when building it
-raised (e.g. :class:`~vectorstore.errors.StoreLocked`).
+One request, one reply, strictly in turn (the supervisor serialises calls to a worker). The requests a worker
+accepts come from the operation table (:mod:`vectorstore.operations`) and its adapter's extensions; streamed
+operations continue as :mod:`.scans` describes. The first message of a worker is unrequested: a :class:`Hello`
+when its adapter is built, or a failed :class:`Reply` when building it raised (e.g.
+:class:`~vectorstore.errors.StoreLocked`).
 
 Exceptions lose ``__cause__`` and ``__traceback__`` when pickled, so a :class:`Failure` carries the worker's
 formatted traceback and, separately pickled, the native cause: the host restores the cause when it can import
@@ -13,49 +15,31 @@ from __future__ import annotations
 
 import pickle
 import traceback
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from ..errors import BackendError
 from ..models import Capabilities
+from ..operations import Op
 
-if TYPE_CHECKING:
-    from .faults import Fault
-
-#: Adapter methods a worker runs on request, and nothing else.
-CALLS: frozenset[str] = frozenset(
-    {
-        "create_collection",
-        "get_collection",
-        "list_collections",
-        "delete_collection",
-        "upsert",
-        "get",
-        "delete",
-        "count",
-        "query",
-        "native_ids",
-        "repair",
-        "compact",
-        "check_files",
-        "stats",
-    }
-)
-#: ``scan`` opens a scan and returns its first batch; ``scan_next`` returns the next one (None when exhausted).
-SCAN, SCAN_NEXT, STOP = "scan", "scan_next", "stop"
+#: Ends the worker: it closes its adapter and replies once the backend is closed.
+STOP = "stop"
 
 
 class Request(NamedTuple):
+    #: An operation of :data:`~vectorstore.operations.OPERATIONS` or of the adapter's ``extensions``, a scan's
+    #: continuation (:data:`.scans.SCAN_NEXT`), or :data:`STOP`.
     op: str
     args: tuple[Any, ...]
     #: Scans the host abandoned; the worker drops their iterators before running this request.
     forget: tuple[int, ...] = ()
-    #: Test-only fault to trigger around this call (see :mod:`.faults`); None in normal use.
-    fault: Fault | None = None
 
 
 class Hello(NamedTuple):
     pid: int
     capabilities: Capabilities
+    #: The adapter's own operations (``Adapter.extensions``), which the host exposes as methods.
+    extensions: Mapping[str, Op]
 
 
 class RemoteTraceback(Exception):

@@ -9,21 +9,13 @@ from __future__ import annotations
 import textwrap
 
 from ..errors import CircuitOpen, WorkerCrashed, WorkerTimeout
+from ..operations import Op
 from .process import Death
-
-_WRITES = frozenset({"upsert", "delete"})
-#: What to do after a crash during a call that is not retried automatically.
-_NOT_RETRIED = {
-    "create_collection": "check with get_collection, or call create_collection(..., exist_ok=True)",
-    "delete_collection": "call delete_collection(name, missing_ok=True) to make sure it is gone",
-    "scan_next": "start the scan again",
-    "repair": "run it again (vectorstore doctor --repair): an interrupted repair resumes where it stopped",
-    "compact": "run it again: entries it already removed stay removed",
-}
+from .scans import SCAN_NEXT
 
 
 def where(op: str, collection: str | None) -> str:
-    action = "scan" if op == "scan_next" else op
+    action = "scan" if op == SCAN_NEXT else op
     return f"{action} on collection {collection!r}" if collection else action
 
 
@@ -57,11 +49,18 @@ def _next(cooldown_s: float | None) -> str:
 
 
 def crashed(
-    op: str, collection: str | None, deaths: list[Death], *, retried: bool, circuit_cooldown_s: float | None
+    op: str,
+    operation: Op,
+    collection: str | None,
+    deaths: list[Death],
+    *,
+    retried: bool,
+    circuit_cooldown_s: float | None,
 ) -> WorkerCrashed:
     """The error for a call whose worker died; ``deaths`` has two entries when the retry crashed too.
 
-    ``circuit_cooldown_s`` is set when this death opened the circuit.
+    ``operation`` is the table entry of ``op`` (its advice when unsure); ``circuit_cooldown_s`` is set when this
+    death opened the circuit.
     """
     last = deaths[-1]
     poison = len(deaths) > 1
@@ -77,8 +76,8 @@ def crashed(
     else:
         lines = [f"worker crashed during {where(op, collection)}: {last.exit}."]
     lines.append(f"{_worker(last).capitalize()}.")
-    if op in _NOT_RETRIED:
-        lines.append(f"Not retried, since it may or may not have taken effect: {_NOT_RETRIED[op]}.")
+    if operation.if_unsure is not None:
+        lines.append(f"Not retried, since it may or may not have taken effect: {operation.if_unsure}.")
     elif not retried and not poison:
         lines.append("Not retried, since the worker keeps dying.")
     lines.append(_next(circuit_cooldown_s))
@@ -96,7 +95,13 @@ def failed_to_start(death: Death) -> WorkerCrashed:
 
 
 def timed_out(
-    op: str, collection: str | None, timeout_s: float, death: Death, *, circuit_cooldown_s: float | None
+    op: str,
+    operation: Op,
+    collection: str | None,
+    timeout_s: float,
+    death: Death,
+    *,
+    circuit_cooldown_s: float | None,
 ) -> WorkerTimeout:
     """The error for a call that outlived its timeout; it is never retried (a hang tends to repeat)."""
     how = (
@@ -108,9 +113,9 @@ def timed_out(
         f"{where(op, collection)} did not finish within {timeout_s:g} s (timeout_s); {_worker(death)}: {how}.",
         _next(circuit_cooldown_s),
     ]
-    if op in _NOT_RETRIED:
-        lines.append(f"It may or may not have taken effect: {_NOT_RETRIED[op]}.")
-    elif op in _WRITES:
+    if operation.if_unsure is not None:
+        lines.append(f"It may or may not have taken effect: {operation.if_unsure}.")
+    elif operation.writes:
         lines.append(f"The {op} may or may not have been applied; calling it again is safe.")
     lines.append(_traceback(death, "Where it was stuck"))
     return WorkerTimeout("\n".join(lines), **_facts(op, collection, death), timeout_s=timeout_s)

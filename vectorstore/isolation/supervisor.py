@@ -6,45 +6,37 @@ while the callers still waiting get a fresh worker. Every lock holder is bounded
 waiting for the lock cannot deadlock.
 
 After a death, the old process is reaped before a new one starts: one worker owns a persistent path at a time
-(two Chroma processes on one path lose index entries). An idempotent call is retried once on the new worker;
-if that worker dies too, the call is reported as a poison request and not retried again.
+(two Chroma processes on one path lose index entries). An idempotent call (see :mod:`vectorstore.operations`) is retried
+once on the new worker; if that worker dies too, the call is reported as a poison request and not retried again.
+Scans are streamed by :mod:`.scans`; test-only faults are armed by :mod:`.faults`.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import os
 import signal
 import threading
 import time
-from collections import deque
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..config import Resolved
-from ..errors import BackendUnavailable, StoreClosed, VectorStoreError, WorkerCrashed, WorkerTimeout
+from ..errors import BackendUnavailable, StoreClosed, VectorStoreError, WorkerTimeout
 from ..events import emit
-from ..models import Capabilities, Record
+from ..models import Capabilities
+from ..operations import OPERATIONS, Op, collection_of
 from . import reports
 from .arena import Arena
 from .circuit import CircuitBreaker
 from .policy import IsolationPolicy, current_timeout
 from .process import CallTimedOut, Death, WorkerDied, WorkerProcess
-from .protocol import SCAN, SCAN_NEXT, Failure, Hello, Reply, Request
+from .protocol import Failure, Hello, Reply, Request
+from .scans import HostScans, WorkerReplaced
 from .stats import Stats
 
 if TYPE_CHECKING:
-    from .faults import Fault
-
-#: Calls that are safe to run again after a crash: reads, and writes whose second run changes nothing more
-#: (a full-replace upsert, a delete). create/delete_collection are not: a retry could report CollectionExists
-#: or CollectionNotFound for the caller's own successful call.
-RETRIED: frozenset[str] = frozenset(
-    {"get_collection", "list_collections", "get", "count", "query", SCAN, "upsert", "delete", "stats", "check_files"}
-)
-#: Retried calls whose result counts what was done: after a retry the first attempt may have done part of it.
-COUNT_UNKNOWN_AFTER_RETRY: frozenset[str] = frozenset({"delete"})
+    from .faults import FaultPlan
 
 
 class Supervisor:
@@ -64,53 +56,49 @@ class Supervisor:
         self._last_death = ""
         self._owner_pid = os.getpid()
         self._closed = False
-        self._scan_ids = itertools.count(1)
-        self._abandoned_scans: deque[int] = deque()
-        self._faults: list[tuple[Fault, list[int]]] = []
+        self.scans = HostScans()
+        #: Test-only: faults to arm in the worker before matching requests (see :mod:`.faults`); None in normal use.
+        self.faults: FaultPlan | None = None
         with self._lock:
-            self.capabilities: Capabilities = self._start().capabilities
+            hello = self._start()
+        self.capabilities: Capabilities = hello.capabilities
+        #: The worker adapter's own operations; the table's own entries cannot be redefined by an adapter.
+        self.extensions: dict[str, Op] = {name: op for name, op in hello.extensions.items() if name not in OPERATIONS}
 
     # -- calls ----------------------------------------------------------------------------------------------------
 
-    def call(self, op: str, args: tuple[Any, ...], collection: str | None) -> Any:
-        """Run ``op`` in the worker and return its result, or raise what the backend or the isolation raised."""
-        return self._call(op, args, collection)[0]
+    def call(self, name: str, op: Op, args: tuple[Any, ...]) -> Any:
+        """Run operation ``name`` in the worker and return its result, or raise what the backend or the isolation
+        raised."""
+        return self.exchange(name, op, args, collection_of(op, args))[0]
 
-    def scan(self, name: str, *args: Any) -> Iterator[list[Record]]:
-        """Stream a scan batch by batch; the worker holds the iterator between batches."""
-        scan_id = next(self._scan_ids)
-        batch, generation = self._call(SCAN, (scan_id, name, *args), name)
-        finished = False
-        try:
-            while batch is not None:
-                yield batch
-                batch, _ = self._call(SCAN_NEXT, (scan_id,), name, generation=generation)
-            finished = True
-        finally:
-            if not finished:  # dropped early: the next request tells the worker to close it
-                self._abandoned_scans.append(scan_id)
+    def stream(self, name: str, op: Op, args: tuple[Any, ...]) -> Iterator[Any]:
+        """Run the streaming operation ``name`` batch by batch; the worker holds the iterator between batches."""
+        return self.scans.stream(self.exchange, name, op, args, collection_of(op, args))
 
-    def _call(
-        self, op: str, args: tuple[Any, ...], collection: str | None, *, generation: int | None = None
+    def exchange(
+        self, request: str, op: Op, args: tuple[Any, ...], collection: str | None, pinned: int | None = None
     ) -> tuple[Any, int]:
+        """The result of one request and the generation of the worker that answered it; with ``pinned``, raise
+        :class:`~.scans.WorkerReplaced` instead of sending it to a worker of another generation."""
         timeout = current_timeout() or self.timeout_s
         started = time.perf_counter()
         failure: Failure | None = None
         try:
             with self._lock:
-                reply, retried, current = self._exchange(op, args, collection, timeout, generation)
+                reply, retried, current = self._exchange(request, op, args, collection, timeout, pinned)
             if not reply.ok:
                 failure = reply.value
                 raise failure.rebuild()
-            if retried and op in COUNT_UNKNOWN_AFTER_RETRY:
+            if retried and op.count_unknown_after_retry:
                 return None, current
             return reply.value, current
         finally:
             error = type(failure.error).__name__ if failure is not None else None
-            self.stats.call(op, time.perf_counter() - started, error)
+            self.stats.call(request, time.perf_counter() - started, error)
 
     def _exchange(
-        self, op: str, args: tuple[Any, ...], collection: str | None, timeout: float, generation: int | None
+        self, request: str, op: Op, args: tuple[Any, ...], collection: str | None, timeout: float, pinned: int | None
     ) -> tuple[Reply, bool, int]:
         """One call under the lock: returns the reply, whether it was retried, and the worker generation."""
         self._check_usable()
@@ -118,33 +106,34 @@ class Supervisor:
         deaths: list[Death] = []
         while True:
             worker = self._ensure_worker()
-            if generation is not None and generation != self._generation:
-                raise WorkerCrashed(
-                    f"the scan of collection {collection!r} was interrupted: its worker was replaced after another "
-                    "call's crash or timeout; start the scan again",
-                    op=op,
-                    collection=collection,
-                )
-            fault = self._take_fault(op) if self._faults else None
-            request = Request(op, args, self._take_abandoned_scans(), fault)
+            if pinned is not None and pinned != self._generation:
+                raise WorkerReplaced(request)
             try:
-                reply = worker.call(request, timeout)
+                if self.faults is not None:
+                    self.faults.arm(worker, request, timeout)
+                reply = worker.call(Request(request, args, self.scans.take_abandoned()), timeout)
             except WorkerDied:
                 if self._closed:  # close() gave up waiting for this call and killed the worker
                     self._finish_close(worker)
-                    raise StoreClosed(f"the store was closed while {reports.where(op, collection)} was running")
-                deaths.append(self._bury(worker, reports.where(op, collection), op, collection))
-                if op in RETRIED and len(deaths) == 1 and self.circuit.state == "closed":
+                    raise StoreClosed(f"the store was closed while {reports.where(request, collection)} was running")
+                deaths.append(self._bury(worker, reports.where(request, collection), request, collection))
+                if op.idempotent and len(deaths) == 1 and self.circuit.state == "closed":
                     continue
                 if len(deaths) > 1:
                     self.stats.failure("poison")
                 raise reports.crashed(
-                    op, collection, deaths, retried=len(deaths) > 1, circuit_cooldown_s=self._opened_cooldown()
+                    request,
+                    op,
+                    collection,
+                    deaths,
+                    retried=len(deaths) > 1,
+                    circuit_cooldown_s=self._opened_cooldown(),
                 ) from None
             except CallTimedOut:
-                death = self._kill(worker, "timeout", reports.where(op, collection), op, collection, timeout_s=timeout)
+                during = reports.where(request, collection)
+                death = self._kill(worker, "timeout", during, request, collection, timeout_s=timeout)
                 raise reports.timed_out(
-                    op, collection, timeout, death, circuit_cooldown_s=self._opened_cooldown()
+                    request, op, collection, timeout, death, circuit_cooldown_s=self._opened_cooldown()
                 ) from None
             except Exception:  # a message that does not pickle fails before a byte is written: still in step
                 raise
@@ -289,32 +278,6 @@ class Supervisor:
         self._arena.close()
         emit("worker_stop", self.label, pid=death.pid, reason="closed during a call", exit=death.exit.name)
 
-    # -- bookkeeping ------------------------------------------------------------------------------------------------
-
-    def _take_abandoned_scans(self) -> tuple[int, ...]:
-        taken: list[int] = []
-        while self._abandoned_scans:
-            taken.append(self._abandoned_scans.popleft())
-        return tuple(taken)
-
-    def _take_fault(self, op: str) -> Fault | None:
-        for entry in self._faults:
-            fault, remaining = entry
-            if fault.op == op:
-                remaining[0] -= 1
-                if remaining[0] == 0:
-                    self._faults.remove(entry)
-                return fault
-        return None
-
-    def inject_fault(self, fault: Fault, times: int) -> None:
-        """Test-only: attach ``fault`` to the next ``times`` requests for its operation (retries included)."""
-        from .faults import require_enabled
-
-        require_enabled()
-        with self._lock:
-            self._faults.append((fault, [times]))
-
     # -- reporting and shutdown -------------------------------------------------------------------------------------
 
     def report(self) -> dict[str, Any]:
@@ -350,7 +313,7 @@ class Supervisor:
             worker = self._worker
             if worker is None or not worker.alive():
                 return None
-            reply, _, _ = self._exchange("stats", (), None, self.timeout_s, None)
+            reply, _, _ = self._exchange("stats", OPERATIONS["stats"], (), None, self.timeout_s, None)
         except VectorStoreError:
             return None
         finally:

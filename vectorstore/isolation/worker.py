@@ -18,22 +18,21 @@ import os
 import pickle
 import signal
 import threading
-from collections.abc import Iterator
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from ..adapter import Adapter
 from ..errors import BackendError
-from ..models import Record
+from ..operations import OPERATIONS
 from ..registry import AdapterSpec
-from .protocol import CALLS, SCAN, SCAN_NEXT, STOP, Failure, Hello, Reply, Request
+from .protocol import STOP, Failure, Hello, Reply, Request
+from .scans import SCAN_NEXT, WorkerScans
 from .starting import Surroundings
 from .transfer import Channel
 
-if TYPE_CHECKING:
-    from .faults import Fault, Moment
+#: Set only by tests (see :mod:`.faults`, which is not imported otherwise): the worker then injects faults on request.
+FAULTS_VARIABLE = "VECTORSTORE_ISOLATION_FAULTS"
 
 
 def run(
@@ -56,8 +55,12 @@ def run(
     except Exception as exc:
         channel.send(Reply(False, Failure.capture(exc)))
         return
+    if os.environ.get(FAULTS_VARIABLE) == "1":  # test-only; see .faults
+        from .faults import FaultingAdapter
+
+        adapter = FaultingAdapter(adapter)
     try:
-        channel.send(Hello(os.getpid(), adapter.capabilities))
+        channel.send(Hello(os.getpid(), adapter.capabilities, dict(adapter.extensions)))
         _serve(channel, adapter)
     finally:
         done.set()
@@ -89,12 +92,11 @@ def _exit_with_parent(done: threading.Event, grace_s: float) -> None:
 
 
 def _serve(channel: Channel, adapter: Adapter) -> None:
-    scans: dict[int, Iterator[list[Record]]] = {}
+    scans = WorkerScans()
     try:
         stop_requested = _loop(channel, adapter, scans)
     finally:
-        for scan_id in list(scans):
-            _forget(scans, scan_id)
+        scans.close_all()
     try:
         adapter.close()
         reply = Reply(True, None)
@@ -104,64 +106,35 @@ def _serve(channel: Channel, adapter: Adapter) -> None:
         channel.send(reply)
 
 
-def _loop(channel: Channel, adapter: Adapter, scans: dict[int, Iterator[list[Record]]]) -> bool:
+def _loop(channel: Channel, adapter: Adapter, scans: WorkerScans) -> bool:
     """Answer requests until the host asks to stop (True) or the pipe ends (False)."""
+    operations = {**adapter.extensions, **OPERATIONS}
+    calls = {name: getattr(adapter, name) for name, op in operations.items() if not op.streaming}
+    streams = {name: getattr(adapter, name) for name, op in operations.items() if op.streaming}
     while True:
         try:
             request: Request = channel.recv()
         except (EOFError, OSError):
             return False
         for scan_id in request.forget:
-            _forget(scans, scan_id)
-        if request.op == STOP:
+            scans.forget(scan_id)
+        op = request.op
+        if op == STOP:
             return True
         try:
-            reply = Reply(True, _dispatch(adapter, scans, request))
+            if op in calls:
+                result = calls[op](*request.args)
+            elif op == SCAN_NEXT:
+                result = scans.next(request.args[0])
+            elif op in streams:
+                scan_id, *args = request.args
+                result = scans.open(scan_id, streams[op](*args))
+            else:
+                raise ValueError(f"unknown isolation request {op!r}")
+            reply = Reply(True, result)
         except Exception as exc:
             reply = Reply(False, Failure.capture(exc))
-        _send(channel, reply, request.op)
-
-
-def _dispatch(adapter: Adapter, scans: dict[int, Iterator[list[Record]]], request: Request) -> Any:
-    _trigger(request.fault, "before")
-    if request.op in CALLS:
-        result = getattr(adapter, request.op)(*request.args)
-    elif request.op == SCAN:
-        scan_id, name, where, batch_size, include = request.args
-        scans[scan_id] = iter(adapter.scan(name, where, batch_size, include))
-        result = _next_batch(scans, scan_id)
-    elif request.op == SCAN_NEXT:
-        result = _next_batch(scans, request.args[0])
-    else:
-        raise ValueError(f"unknown isolation request {request.op!r}")
-    _trigger(request.fault, "after")
-    return result
-
-
-def _trigger(fault: Fault | None, moment: Moment) -> None:
-    if fault is not None:
-        from .faults import trigger  # test-only module, never imported in normal use
-
-        trigger(fault, moment)
-
-
-def _next_batch(scans: dict[int, Iterator[list[Record]]], scan_id: int) -> list[Record] | None:
-    """The next batch of a scan, or None once it is exhausted (the iterator is then dropped)."""
-    try:
-        return next(scans[scan_id])
-    except StopIteration:
-        del scans[scan_id]
-        return None
-    except BaseException:
-        _forget(scans, scan_id)
-        raise
-
-
-def _forget(scans: dict[int, Iterator[list[Record]]], scan_id: int) -> None:
-    iterator = scans.pop(scan_id, None)
-    close = getattr(iterator, "close", None)
-    if close is not None:
-        close()
+        _send(channel, reply, op)
 
 
 def _send(channel: Channel, reply: Reply, op: str) -> None:

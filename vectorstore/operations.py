@@ -1,0 +1,114 @@
+"""The operation table: every adapter method a wrapper forwards, and how it behaves when a call is interrupted.
+
+One entry per forwarded :class:`~vectorstore.adapter.Adapter` method. Everything that used to keep its own list of
+method names is derived from it: the calls an isolation worker accepts, which calls the supervisor retries after a
+crash, what an error message advises when a call may or may not have taken effect, and the forwarding methods of
+wrappers (:class:`~vectorstore.isolation.IsolatedAdapter`, the test-only fault injector). Adding an operation is
+one method on :class:`~vectorstore.adapter.Adapter` plus one line here.
+
+An adapter with operations of its own declares them the same way in ``extensions`` (Qdrant's ``optimize``); an
+isolated store learns them from its worker and exposes them as methods.
+
+How the forwarding methods are made: :func:`forwarding` is a class decorator that, after the class is built, adds
+one method per operation the class does not define itself. Each is wrapped (``functools.wraps``) around the base
+method of :class:`~vectorstore.adapter.Adapter`, so ``help()``, ``inspect.signature`` and readers see the real
+signature and docstring, and type checkers see the inherited declaration (the decorator returns the class
+unchanged in type). Keyword arguments are bound to positions with that signature, so the forwarded call is always
+``(name, positional args)``.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from .adapter import Adapter
+
+
+@dataclass(frozen=True)
+class Op:
+    """How one operation behaves when the process running it dies mid-call."""
+
+    #: Safe to run again after a crash: a read, or a write whose second run changes nothing more (a full-replace
+    #: upsert, a delete). create/delete_collection are not: a retry could report CollectionExists or
+    #: CollectionNotFound for the caller's own successful call.
+    idempotent: bool
+    #: The result counts what was done; after a retry the first attempt may have done part of it, so it is None.
+    count_unknown_after_retry: bool = False
+    #: The first argument is the collection's name (for messages, events and per-collection refusals).
+    collection_arg: bool = True
+    #: Returns an iterator that is consumed batch by batch (the worker holds it between batches).
+    streaming: bool = False
+    #: Changes stored records (a timed-out write "may or may not have been applied").
+    writes: bool = False
+    #: For a call that is not retried: what the caller should do when it may or may not have taken effect.
+    if_unsure: str | None = None
+
+
+OPERATIONS: dict[str, Op] = {
+    "create_collection": Op(
+        idempotent=False, if_unsure="check with get_collection, or call create_collection(..., exist_ok=True)"
+    ),
+    "get_collection": Op(idempotent=True),
+    "list_collections": Op(idempotent=True, collection_arg=False),
+    "delete_collection": Op(
+        idempotent=False, if_unsure="call delete_collection(name, missing_ok=True) to make sure it is gone"
+    ),
+    "upsert": Op(idempotent=True, writes=True),
+    "get": Op(idempotent=True),
+    "delete": Op(idempotent=True, count_unknown_after_retry=True, writes=True),
+    "count": Op(idempotent=True),
+    "query": Op(idempotent=True),
+    "scan": Op(idempotent=True, streaming=True),
+    "native_ids": Op(idempotent=False, collection_arg=False),
+    "repair": Op(
+        idempotent=False,
+        if_unsure="run it again (vectorstore doctor --repair): an interrupted repair resumes where it stopped",
+    ),
+    "compact": Op(idempotent=False, if_unsure="run it again: entries it already removed stay removed"),
+    "check_files": Op(idempotent=True),
+    "stats": Op(idempotent=True, collection_arg=False),
+}
+
+_Wrapper = TypeVar("_Wrapper", bound=type)
+
+
+def collection_of(op: Op, args: tuple[Any, ...]) -> str | None:
+    """The collection a call is about, if its operation takes one."""
+    return args[0] if op.collection_arg and args else None
+
+
+def forwarding(cls: _Wrapper) -> _Wrapper:
+    """Class decorator: every operation of :data:`OPERATIONS` that ``cls`` does not define itself becomes a method
+    calling ``self._forward(name, op, args)``; ``cls`` defines ``_forward`` and the methods it treats specially."""
+    for name, op in OPERATIONS.items():
+        if name not in cls.__dict__:
+            setattr(cls, name, _forwarder(name, op))
+    return cls
+
+
+def _forwarder(name: str, op: Op) -> Callable[..., Any]:
+    declared = getattr(Adapter, name)
+    signature = inspect.signature(declared)
+
+    @functools.wraps(declared)
+    def forward(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            args = signature.bind(self, *args, **kwargs).args[1:]
+        return self._forward(name, op, args)
+
+    return forward
+
+
+def extension(owner: Any, name: str, op: Op) -> Callable[..., Any]:
+    """The bound method for an adapter's extension ``name`` on a wrapper (positional arguments only: the wrapper
+    does not know the extension's signature)."""
+
+    def forward(*args: Any) -> Any:
+        return owner._forward(name, op, args)
+
+    forward.__name__ = forward.__qualname__ = name
+    return forward
