@@ -19,6 +19,7 @@ from vectorstore.batch import RecordBatch
 from vectorstore.errors import CollectionNotFound, UnsupportedFeature
 from vectorstore.filters import Node
 from vectorstore.models import Capabilities, CollectionInfo, Match, Metric
+from vectorstore.operations import Op
 
 from .config import QdrantConfig
 from .engine import Engine, Shape
@@ -88,6 +89,7 @@ def _scaled_up(queries: np.ndarray) -> np.ndarray:
 class QdrantAdapter(Adapter):
     name = "qdrant"
     capabilities: Capabilities
+    extensions = {"optimize": Op(idempotent=True)}
 
     def __init__(self, config: QdrantConfig | None = None) -> None:
         self.config = config or QdrantConfig(variant="memory")
