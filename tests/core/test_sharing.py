@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from vectorstore_conformance.registration import visible_plugins
 
 import vectorstore
 from vectorstore.errors import StoreClosed, StoreLocked
 from vectorstore.sharing import HANDLES
-from vectorstore_conformance.registration import visible_plugins
 
 EXAMPLE = {"picklefile": "vectorstore_conformance.examples.picklefile"}
 
