@@ -11,18 +11,13 @@ crashes the backend cannot crash the application; a store opened with ``isolatio
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, Literal
 
-import numpy as np
-
 from .adapter import Adapter
-from .batch import RecordBatch
 from .doctor import check_store, repair_collection
 from .errors import CollectionDamaged
-from .filters import Node
 from .health import Check, CollectionHealth, RepairReport
-from .models import CollectionInfo, Match, Metric
+from .operations import Op, forwarding
 from .store import VectorStore
 
 Heal = Literal["off", "repair", "quarantine"]
@@ -34,11 +29,14 @@ def verdict_text(health: CollectionHealth) -> str:
     return "; ".join(failed) or health.status
 
 
+@forwarding
 class RefusingAdapter(Adapter):
     """The store's adapter with some collections refused: their calls raise :class:`CollectionDamaged`.
 
-    ``list_collections`` still lists them and ``delete_collection`` and ``repair`` still reach them, so an
+    ``list_collections`` still lists them and the maintenance operations (``delete_collection``, ``repair``,
+    ``compact``, ``check_files``: ``Op.maintenance`` in :mod:`vectorstore.operations`) still reach them, so an
     application can drop or repair a refused collection; a repair that comes back complete lifts the refusal.
+    The other operations are forwarded by :func:`~vectorstore.operations.forwarding` after the check.
     """
 
     def __init__(self, inner: Adapter, refused: dict[str, CollectionHealth], url: str) -> None:
@@ -59,64 +57,20 @@ class RefusingAdapter(Adapter):
                 verdict=health.model_dump_json(),
             )
 
-    def create_collection(self, name: str, dimension: int, metric: Metric) -> CollectionInfo:
-        self._check(name)
-        return self.inner.create_collection(name, dimension, metric)
-
-    def get_collection(self, name: str) -> CollectionInfo:
-        self._check(name)
-        return self.inner.get_collection(name)
-
-    def list_collections(self) -> list[CollectionInfo]:
-        return self.inner.list_collections()
+    def _forward(self, name: str, op: Op, args: tuple[Any, ...]) -> Any:
+        if op.collection_arg and not op.maintenance:
+            self._check(args[0])
+        return getattr(self.inner, name)(*args)
 
     def delete_collection(self, name: str) -> None:
         self.inner.delete_collection(name)
         self.refused.pop(name, None)
-
-    def upsert(self, name: str, batch: RecordBatch) -> None:
-        self._check(name)
-        self.inner.upsert(name, batch)
-
-    def get(self, name: str, ids: list[str], include: frozenset[str]) -> RecordBatch:
-        self._check(name)
-        return self.inner.get(name, ids, include)
-
-    def delete(self, name: str, ids: list[str] | None, where: Node | None) -> int | None:
-        self._check(name)
-        return self.inner.delete(name, ids, where)
-
-    def count(self, name: str, where: Node | None) -> int:
-        self._check(name)
-        return self.inner.count(name, where)
-
-    def query(
-        self, name: str, vectors: np.ndarray, k: int, where: Node | None, include: frozenset[str]
-    ) -> list[list[Match]]:
-        self._check(name)
-        return self.inner.query(name, vectors, k, where, include)
-
-    def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[RecordBatch]:
-        self._check(name)
-        return self.inner.scan(name, where, batch_size, include)
-
-    def native_ids(self, ids: list[str]) -> list[str]:
-        return self.inner.native_ids(ids)
 
     def repair(self, name: str, force: bool = False) -> RepairReport:
         report = self.inner.repair(name, force)
         if report.complete:
             self.refused.pop(name, None)
         return report
-
-    def compact(self, name: str) -> int:
-        return self.inner.compact(name)
-
-    def check_files(self, name: str) -> list[Check]:
-        return self.inner.check_files(name)
-
-    def stats(self) -> dict[str, Any]:
-        return self.inner.stats()
 
     def close(self) -> None:
         self.inner.close()
@@ -154,4 +108,6 @@ def _repaired(store: VectorStore, health: CollectionHealth) -> CollectionHealth:
         problem = outcome.error or "the collection is still damaged after the repair"
     after = outcome.after or health
     status = after.status if after.status != "healthy" else "damaged"
-    return after.model_copy(update={"status": status, "checks": [*after.checks, Check(name="repair", ok=False, error=problem)]})
+    return after.model_copy(
+        update={"status": status, "checks": [*after.checks, Check(name="repair", ok=False, error=problem)]}
+    )

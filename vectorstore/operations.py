@@ -3,7 +3,8 @@
 One entry per forwarded :class:`~vectorstore.adapter.Adapter` method. Everything that used to keep its own list of
 method names is derived from it: the calls an isolation worker accepts, which calls the supervisor retries after a
 crash, what an error message advises when a call may or may not have taken effect, and the forwarding methods of
-wrappers (:class:`~vectorstore.isolation.IsolatedAdapter`, the test-only fault injector). Adding an operation is
+wrappers (:class:`~vectorstore.isolation.IsolatedAdapter`, :class:`~vectorstore.healing.RefusingAdapter`, the
+test-only fault injector) and which of them a store refusing damaged collections lets through. Adding an operation is
 one method on :class:`~vectorstore.adapter.Adapter` plus one line here.
 
 An adapter with operations of its own declares them the same way in ``extensions`` (Qdrant's ``optimize``); an
@@ -44,6 +45,9 @@ class Op:
     streaming: bool = False
     #: Changes stored records (a timed-out write "may or may not have been applied").
     writes: bool = False
+    #: Meant for a damaged collection (drop, repair, compact, file checks): a store refusing damaged collections
+    #: (:class:`~vectorstore.healing.RefusingAdapter`) still lets it through.
+    maintenance: bool = False
     #: For a call that is not retried: what the caller should do when it may or may not have taken effect.
     if_unsure: str | None = None
 
@@ -55,7 +59,9 @@ OPERATIONS: dict[str, Op] = {
     "get_collection": Op(idempotent=True),
     "list_collections": Op(idempotent=True, collection_arg=False),
     "delete_collection": Op(
-        idempotent=False, if_unsure="call delete_collection(name, missing_ok=True) to make sure it is gone"
+        idempotent=False,
+        maintenance=True,
+        if_unsure="call delete_collection(name, missing_ok=True) to make sure it is gone",
     ),
     "upsert": Op(idempotent=True, writes=True),
     "get": Op(idempotent=True),
@@ -66,10 +72,13 @@ OPERATIONS: dict[str, Op] = {
     "native_ids": Op(idempotent=False, collection_arg=False),
     "repair": Op(
         idempotent=False,
+        maintenance=True,
         if_unsure="run it again (vectorstore doctor --repair): an interrupted repair resumes where it stopped",
     ),
-    "compact": Op(idempotent=False, if_unsure="run it again: entries it already removed stay removed"),
-    "check_files": Op(idempotent=True),
+    "compact": Op(
+        idempotent=False, maintenance=True, if_unsure="run it again: entries it already removed stay removed"
+    ),
+    "check_files": Op(idempotent=True, maintenance=True),
     "stats": Op(idempotent=True, collection_arg=False),
 }
 

@@ -37,6 +37,8 @@ def test_optimize_runs_in_the_worker_of_an_isolated_store(tmp_path: Path, monkey
 
 
 def test_an_operation_the_worker_adapter_lacks_is_an_attribute_error(tmp_path: Path) -> None:
-    with vectorstore.open(f"qdrant://{tmp_path}/q?isolation=process") as store:
-        with pytest.raises(AttributeError, match="'IsolatedAdapter' object has no attribute 'vacuum'"):
-            store.adapter.vacuum("opt")  # type: ignore[attr-defined]
+    with (
+        vectorstore.open(f"qdrant://{tmp_path}/q?isolation=process") as store,
+        pytest.raises(AttributeError, match="'IsolatedAdapter' object has no attribute 'vacuum'"),
+    ):
+        store.adapter.vacuum("opt")  # type: ignore[attr-defined]
