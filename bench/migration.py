@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 
 import vectorstore
+from vectorstore.batch import RecordBatch
 from vectorstore.migration import migrate
-from vectorstore.migration.copy import Columns
 
 COLLECTION = "bench"
 
@@ -54,21 +54,21 @@ def write_native(path: str, n: int, dimension: int, batch: int) -> None:
         )
 
 
-def scan_rate(source: vectorstore.VectorStore, batch: int) -> tuple[float, list[Columns]]:
+def scan_rate(source: vectorstore.VectorStore, batch: int) -> tuple[float, list[RecordBatch]]:
+    """Records per second read into batches ready to write (what the migration's reader thread does)."""
     started = time.perf_counter()
-    batches = [Columns.of(records) for records in source.scan(COLLECTION, batch_size=batch,
-                                                               include=["vector", "document", "metadata"])]
+    batches = list(source.scan_batches(COLLECTION, batch_size=batch, include=["vector", "document", "metadata"]))
     seconds = time.perf_counter() - started
     return sum(len(b) for b in batches) / seconds, batches
 
 
-def upsert_rate(target: vectorstore.VectorStore, batches: list[Columns], dimension: int) -> float:
+def upsert_rate(target: vectorstore.VectorStore, batches: list[RecordBatch], dimension: int) -> float:
     name = "bare-upsert"
     target.delete_collection(name, missing_ok=True)
     target.create_collection(name, dimension, "cosine")
     started = time.perf_counter()
     for b in batches:
-        target.upsert(name, b.ids, b.vectors, b.documents, b.metadatas)
+        target.upsert(name, b)
     seconds = time.perf_counter() - started
     target.delete_collection(name)
     return sum(len(b) for b in batches) / seconds

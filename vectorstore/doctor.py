@@ -164,8 +164,8 @@ def _non_negative(count: int) -> str | None:
 
 def _sample(store: VectorStore, name: str) -> list[Record]:
     """A few records with their vectors, from the ids of the scan's first batch (empty for an empty collection)."""
-    first = next(iter(store.scan(name, batch_size=SAMPLE_SIZE, include=[])), [])
-    ids = [record.id for record in first]
+    first = next(iter(store.scan_batches(name, batch_size=SAMPLE_SIZE, include=[])), None)
+    ids = [] if first is None else first.ids
     found = store.get(name, ids, include=["vector", "document", "metadata"]) if ids else []
     missing = sorted(set(ids) - {record.id for record in found})
     if missing:
@@ -224,8 +224,8 @@ def _filter_pair(sample: list[Record], store: VectorStore) -> tuple[Record, dict
 
 def _scanned(store: VectorStore, name: str) -> int:
     seen: set[str] = set()
-    for batch in store.scan(name, include=[]):
-        seen.update(record.id for record in batch)
+    for batch in store.scan_batches(name, include=[]):
+        seen.update(batch.ids)
     return len(seen)
 
 

@@ -275,7 +275,7 @@ def test_demo_migration_on_part_of_the_sample(tmp_path: Path) -> None:
     """The README's main job, on the first 300 rows of the bundled sample (the full one runs in the README)."""
     import gzip
 
-    from vectorstore.migration.demo import SAMPLE, run_demo
+    from vectorstore.cli.demo import SAMPLE, run_demo
 
     part = tmp_path / "part.jsonl.gz"
     with gzip.open(SAMPLE, "rt", encoding="utf-8") as full, gzip.open(part, "wt", encoding="utf-8") as out:

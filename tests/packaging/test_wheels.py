@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vectorstore.cli.files import read_queries, read_records
+from vectorstore.io import read_queries, read_records
 from vectorstore.sample import QUERIES, RECORDS
 
 from .conftest import DISTRIBUTIONS, ROOT, Venv, run
@@ -39,11 +39,11 @@ print(json.dumps({
 
 def exact_top_ids(count: int) -> list[str]:
     """The exact nearest record of each of the first ``count`` sample queries (cosine; the vectors are unit norm)."""
-    columns = read_records(RECORDS)
-    vectors = np.asarray(columns.vectors, dtype=np.float64)
+    sample = read_records(RECORDS, "sample")
+    vectors = sample.vectors.astype(np.float64)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     queries = np.asarray([embedding for _, embedding in read_queries(QUERIES)[:count]], dtype=np.float64)
-    return [columns.ids[int(i)] for i in np.argmax(queries @ vectors.T, axis=1)]
+    return [sample.ids[int(i)] for i in np.argmax(queries @ vectors.T, axis=1)]
 
 
 def test_everything_imports_from_the_venv(venv: Venv, tmp_path: Path) -> None:

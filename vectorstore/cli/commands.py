@@ -14,13 +14,13 @@ from rich.table import Table
 from .. import open as open_store
 from .. import validation
 from ..config import resolve
-from ..errors import CollectionNotFound, InvalidInput, InvalidRecord
+from ..errors import CollectionNotFound, InvalidInput
+from ..io import first_dimension, read_queries, read_records, read_rows, to_batch
 from ..models import Match
 from ..registry import fix_plugins, registry
 from ..sample import QUERIES as SAMPLE_QUERIES
 from ..sample import RECORDS as SAMPLE_RECORDS
 from .app import URL_HELP, command, console, errors, fail
-from .files import Columns, read_queries, read_records
 
 DEFAULT_COLLECTION = "rag_documents"
 
@@ -77,18 +77,6 @@ def collections(url: Optional[str] = UrlOption) -> None:
         console.print(table)
 
 
-def _new_dimension(columns: Columns) -> int:
-    """The dimension of a collection that an ingest creates: the length of its first record's vector."""
-    first = columns.vectors[0]
-    if type(first) is not list or not first:
-        raise InvalidRecord(
-            f"record {columns.ids[0]!r}: embedding must be a non-empty list of numbers, "
-            f"got {validation.describe(first)}",
-            record_id=columns.ids[0],
-        )
-    return len(first)
-
-
 @command()
 def ingest(
     file: Path = typer.Argument(..., help="JSON or JSONL (optionally .gz): rows {id, embedding, document, metadata} "
@@ -101,8 +89,8 @@ def ingest(
     batch_size: int = typer.Option(1000, help="Records per upsert call."),
 ) -> None:
     """Load records into a collection. The whole file is validated first: a bad record writes nothing."""
-    columns = read_records(file)
-    if not columns.ids:
+    rows = read_rows(file)
+    if not rows:
         raise fail(f"{file}: no records found")
     validation.batch_size(batch_size)
     with open_store(url) as store:
@@ -110,9 +98,9 @@ def ingest(
         try:
             dimension, create = store.get_collection(name).dimension, False
         except CollectionNotFound:
-            dimension, create = _new_dimension(columns), True
+            dimension, create = first_dimension(rows), True
             validation.metric(metric or "cosine")
-        batch = validation.batch(name, dimension, columns.ids, columns.vectors, columns.documents, columns.metadatas)
+        batch = to_batch(rows, name, dimension)
         if create or metric is not None:  # an explicit --metric must agree with an existing collection
             store.create_collection(name, dimension, metric or "cosine", exist_ok=True)  # type: ignore[arg-type]
         with Progress(
@@ -121,7 +109,7 @@ def ingest(
         ) as progress:
             task = progress.add_task("ingest", total=len(batch))
             for chunk in batch.chunks(batch_size):
-                store.upsert(name, chunk.ids, chunk.vectors, chunk.documents, chunk.metadatas)
+                store.upsert(name, chunk)
                 progress.advance(task, len(chunk))
         console.print(f"ingested {len(batch)} records into {name!r}; it now holds {store.count(name)}")
 
@@ -183,18 +171,13 @@ def query(
 @command()
 def demo(url: Optional[str] = UrlOption, collection: str = CollectionOption) -> None:
     """A quick look: ingest the sample data set into the configured store and run its sample text queries."""
-    columns = read_records(SAMPLE_RECORDS)
+    sample = read_records(SAMPLE_RECORDS, validation.collection_name(collection))
     with open_store(url) as store:
         console.print(f"store: {store!r}")
-        dimension = len(columns.vectors[0])
-        store.create_collection(collection, dimension, "cosine", exist_ok=True)
-        with console.status(f"ingesting {len(columns.ids)} chunks of Python docstrings"):
-            for start in range(0, len(columns.ids), 1000):
-                stop = start + 1000
-                store.upsert(
-                    collection, columns.ids[start:stop], columns.vectors[start:stop],
-                    columns.documents[start:stop], columns.metadatas[start:stop],
-                )
+        store.create_collection(collection, sample.dimension, "cosine", exist_ok=True)
+        with console.status(f"ingesting {len(sample)} chunks of Python docstrings"):
+            for chunk in sample.chunks(1000):
+                store.upsert(collection, chunk)
         console.print(f"{collection!r} holds {store.count(collection)} records\n")
         for text, embedding in read_queries(SAMPLE_QUERIES)[:4]:
             print_matches(f"query: {text}", store.search(collection, embedding, 3))

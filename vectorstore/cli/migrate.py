@@ -32,10 +32,10 @@ from ..migration import trial as trial_api
 from ..migration import verify as verify_api
 from ..migration import write_report
 from .. import open as open_store
-from ..migration.demo import COLLECTION, SAMPLE, run_demo, stores
+from ..io import read_queries
 from .app import command, console, fail
 from .commands import print_matches
-from .files import read_queries
+from .demo import COLLECTION, SAMPLE, run_demo, stores
 
 SourceArgument = typer.Argument(..., help="Source store URL, e.g. chroma:///data/chroma.")
 TargetArgument = typer.Argument(..., help="Target store URL, e.g. qdrant:///data/qdrant.")

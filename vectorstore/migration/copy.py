@@ -1,8 +1,10 @@
 """Stream one collection from source ``scan`` into target ``upsert``, checkpointing each committed batch.
 
-A reader thread pulls the next batch from the source (and turns it into columns) while the main thread writes the
-current one, so the copy runs at the pace of the slower side rather than the sum of both. The queue between them
-holds at most :data:`QUEUE_DEPTH` batches: memory stays bounded by ``batch_size`` whatever the collection's size.
+A reader thread pulls the next batch from the source (and fingerprints it for the checkpoint) while the main thread
+writes the current one, so the copy runs at the pace of the slower side rather than the sum of both. The queue
+between them holds at most :data:`QUEUE_DEPTH` batches: memory stays bounded by ``batch_size`` whatever the
+collection's size. Batches stay columnar end to end (``scan_batches`` into ``upsert``): the vectors are one float32
+array from the source adapter to the target adapter, never a list of Python floats.
 """
 
 from __future__ import annotations
@@ -13,44 +15,41 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
-from ..models import Metadata, Record
+from ..batch import RecordBatch
+from ..errors import BackendError
 from ..store import VectorStore
 from .checkpoint import Checkpoint, record_digest
 from .models import CopyResult
 from .plan import ALL_FIELDS
 
 QUEUE_DEPTH = 2
+ALL_INCLUDED = frozenset(ALL_FIELDS)
 #: Called with the number of records just written or found already done.
 Advance = Callable[[int], None]
 
 
-@dataclass
-class Columns:
-    ids: list[str]
-    vectors: np.ndarray
-    documents: list[str | None]
-    metadatas: list[Metadata | None]
+@dataclass(frozen=True)
+class Fingerprinted:
+    """A source batch (every field included) with the checkpoint digest of each record."""
+
+    batch: RecordBatch
     digests: list[bytes]
 
     @classmethod
-    def of(cls, records: list[Record]) -> Columns:
-        vectors = np.asarray([record.vector for record in records], dtype=np.float32)
-        documents = [record.document for record in records]
-        metadatas = [record.metadata for record in records]
-        digests = [record_digest(v, d, m) for v, d, m in zip(vectors, documents, metadatas)]
-        return cls([record.id for record in records], vectors, documents, metadatas, digests)
+    def of(cls, batch: RecordBatch) -> Fingerprinted:
+        if batch.include != ALL_INCLUDED:
+            raise BackendError(
+                f"the source returned a batch with only {sorted(batch.include)} though every field was asked for"
+            )
+        columns = zip(batch.vectors, batch.documents, batch.metadatas)  # type: ignore[arg-type]
+        return cls(batch, [record_digest(v, d, m) for v, d, m in columns])
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self.batch)
 
-    def without(self, skip: set[str]) -> Columns:
-        keep = [position for position, record_id in enumerate(self.ids) if record_id not in skip]
-        return Columns(
-            [self.ids[p] for p in keep], self.vectors[keep], [self.documents[p] for p in keep],
-            [self.metadatas[p] for p in keep], [self.digests[p] for p in keep],
-        )
+    def without(self, skip: set[str]) -> Fingerprinted:
+        keep = [position for position, record_id in enumerate(self.batch.ids) if record_id not in skip]
+        return Fingerprinted(self.batch.take(keep), [self.digests[p] for p in keep])
 
 
 class _End:
@@ -63,19 +62,19 @@ class _Reader(threading.Thread):
     def __init__(self, source: VectorStore, name: str, batch_size: int) -> None:
         super().__init__(name=f"migrate-read-{name}", daemon=True)
         self.source, self.collection, self.batch_size = source, name, batch_size
-        self.queue: queue.Queue[Columns | BaseException | _End] = queue.Queue(QUEUE_DEPTH)
+        self.queue: queue.Queue[Fingerprinted | BaseException | _End] = queue.Queue(QUEUE_DEPTH)
         self.stopping = threading.Event()
 
     def run(self) -> None:
         try:
-            for records in self.source.scan(self.collection, batch_size=self.batch_size, include=ALL_FIELDS):
-                if records and not self._put(Columns.of(records)):
+            for batch in self.source.scan_batches(self.collection, batch_size=self.batch_size, include=ALL_FIELDS):
+                if len(batch) and not self._put(Fingerprinted.of(batch)):
                     return
             self._put(_End())
         except BaseException as exc:  # handed to the writer thread, which raises it
             self._put(exc)
 
-    def _put(self, item: Columns | BaseException | _End) -> bool:
+    def _put(self, item: Fingerprinted | BaseException | _End) -> bool:
         while not self.stopping.is_set():
             try:
                 self.queue.put(item, timeout=0.1)
@@ -84,20 +83,20 @@ class _Reader(threading.Thread):
                 continue
         return False
 
-    def next_batch(self) -> Columns | None:
+    def next_batch(self) -> Fingerprinted | None:
         item = self.queue.get()
         if isinstance(item, BaseException):
             raise item
         return None if isinstance(item, _End) else item
 
 
-def already_copied(target: VectorStore, name: str, checkpoint: Checkpoint, batch: Columns) -> set[str]:
+def already_copied(target: VectorStore, name: str, checkpoint: Checkpoint, read: Fingerprinted) -> set[str]:
     """Ids of the batch recorded with the same content and still present in the target."""
-    recorded = checkpoint.digests(batch.ids)
-    same = [i for i, digest in zip(batch.ids, batch.digests) if recorded.get(i) == digest]
+    recorded = checkpoint.digests(read.batch.ids)
+    same = [i for i, digest in zip(read.batch.ids, read.digests) if recorded.get(i) == digest]
     if not same:
         return set()
-    return {record.id for record in target.get(name, same, include=[])}
+    return set(target.get_batch(name, same, include=[]).ids)
 
 
 def delete_stale(target: VectorStore, name: str, checkpoint: Checkpoint, batch_size: int) -> int:
@@ -132,8 +131,8 @@ def copy_collection(
             done = already_copied(target, name, checkpoint, batch) if resumed else set()
             fresh = batch.without(done) if done else batch
             if len(fresh):
-                target.upsert(name, fresh.ids, fresh.vectors, fresh.documents, fresh.metadatas)
-                checkpoint.mark_done(fresh.ids, fresh.digests)
+                target.upsert(name, fresh.batch)
+                checkpoint.mark_done(fresh.batch.ids, fresh.digests)
                 batches += 1
                 if batch_delay:
                     time.sleep(batch_delay)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import validation
+from ..batch import RecordBatch
 from ..errors import CollectionNotFound, InvalidInput
-from ..models import CollectionInfo, Record
+from ..models import CollectionInfo
 from ..store import VectorStore
 from .checkpoint import Checkpoint
 from .collisions import find_collisions
@@ -53,32 +54,18 @@ def shape_blockers(info: CollectionInfo, target: VectorStore) -> tuple[Collectio
     return existing, blockers
 
 
-def unholdable(records: list[Record], info: CollectionInfo) -> Iterator[Problem]:
+def unholdable(batch: RecordBatch, info: CollectionInfo) -> Iterator[Problem]:
     """Records of a batch the target would refuse, with the core's reason (the one the upsert would raise)."""
     try:
-        _validate(records, info)
+        validation.record_batch(info.name, info.dimension, batch)
         return
     except InvalidInput:
         pass
-    for record in records:
+    for position, record_id in enumerate(batch.ids):
         try:
-            _validate([record], info)
+            validation.record_batch(info.name, info.dimension, batch.slice(position, position + 1))
         except InvalidInput as exc:
-            yield Problem(kind="unholdable", id=record.id, detail=str(exc))
-
-
-def _validate(records: list[Record], info: CollectionInfo) -> None:
-    if any(record.vector is None for record in records):
-        missing = next(record.id for record in records if record.vector is None)
-        raise InvalidInput(f"record {missing!r} came from the source without a vector")
-    validation.batch(
-        info.name,
-        info.dimension,
-        [record.id for record in records],
-        [record.vector for record in records],
-        [record.document for record in records],
-        [record.metadata for record in records],
-    )
+            yield Problem(kind="unholdable", id=record_id, detail=str(exc))
 
 
 def plan_collection(
@@ -100,9 +87,9 @@ def plan_collection(
     )
     repeated: list[str] = []
     holdable = 0
-    for batch in source.scan(name, batch_size=batch_size, include=[]):
+    for batch in source.scan_batches(name, batch_size=batch_size, include=[]):
         plan.source_count += len(batch)
-        valid = [record.id for record in batch if _id_holdable(record.id, plan)]
+        valid = [record_id for record_id in batch.ids if _id_holdable(record_id, plan)]
         holdable += len(valid)
         repeated += checkpoint.add_source_ids(valid)
     if repeated:
@@ -144,15 +131,15 @@ def _id_holdable(record_id: str, plan: CollectionPlan) -> bool:
 
 def _find_foreign(target: VectorStore, plan: CollectionPlan, checkpoint: Checkpoint, batch_size: int) -> None:
     """Target records this migration did not write: they would survive it and break the verification."""
-    for batch in target.scan(plan.collection, batch_size=batch_size, include=[]):
+    for batch in target.scan_batches(plan.collection, batch_size=batch_size, include=[]):
         plan.target_count += len(batch)
-        foreign = checkpoint.unknown([record.id for record in batch])
+        foreign = checkpoint.unknown(batch.ids)
         plan.foreign_count += len(foreign)
         plan.foreign_ids += foreign[: LISTED - len(plan.foreign_ids)]
 
 
 def _find_unholdable(source: VectorStore, info: CollectionInfo, plan: CollectionPlan, batch_size: int) -> None:
-    for batch in source.scan(plan.collection, batch_size=batch_size, include=ALL_FIELDS):
-        reported = [record for record in batch if _id_problem(record.id, info.name) is None]  # ids: see above
-        for problem in unholdable(reported, info):
+    for batch in source.scan_batches(plan.collection, batch_size=batch_size, include=ALL_FIELDS):
+        reported = [p for p, record_id in enumerate(batch.ids) if _id_problem(record_id, info.name) is None]  # see above
+        for problem in unholdable(batch.take(reported), info):
             _add_unholdable(plan, problem)

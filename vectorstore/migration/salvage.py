@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import time
 
+from ..batch import RecordBatch
 from ..errors import CircuitOpen, VectorStoreError
-from ..models import Record
 from ..store import VectorStore
 from .checkpoint import Checkpoint
-from .copy import Advance, Columns, already_copied, delete_stale
+from .copy import ALL_INCLUDED, Advance, Fingerprinted, already_copied, delete_stale
 from .models import LISTED, CopyResult, Problem, SalvageResult
 from .plan import ALL_FIELDS
 
@@ -32,28 +32,28 @@ class _Reads:
     def __init__(self, source: VectorStore, name: str, result: SalvageResult) -> None:
         self.source, self.name, self.result = source, name, result
 
-    def read(self, ids: list[str]) -> list[Record]:
+    def read(self, ids: list[str]) -> RecordBatch:
         """The readable records among ``ids``; the others are recorded as unreadable."""
         try:
-            records = self.source.get(self.name, ids, include=ALL_FIELDS)
+            batch = self.source.get_batch(self.name, ids, include=ALL_FIELDS)
         except CircuitOpen:  # every call would now fail fast: that says nothing about these ids
             raise
         except VectorStoreError as exc:
             self.result.failed_reads += 1
             if len(ids) == 1:
                 self._unreadable(ids[0], f"{type(exc).__name__}: {exc}")
-                return []
+                return RecordBatch.empty(ALL_INCLUDED)
             middle = len(ids) // 2
-            return self.read(ids[:middle]) + self.read(ids[middle:])
-        found = {record.id for record in records}
+            return RecordBatch.concat([self.read(ids[:middle]), self.read(ids[middle:])], ALL_INCLUDED)
+        found = set(batch.ids)
         for record_id in ids:
             if record_id not in found:
                 self._unreadable(record_id, "the source's scan listed it, but get returns nothing for it")
-        usable = [record for record in records if record.vector is not None]
-        for record in records:
-            if record.vector is None:
-                self._unreadable(record.id, "the source returned it without its vector")
-        return usable
+        if batch.include != ALL_INCLUDED:
+            for record_id in batch.ids:
+                self._unreadable(record_id, f"the source returned it with only {sorted(batch.include)}")
+            return RecordBatch.empty(ALL_INCLUDED)
+        return batch
 
     def _unreadable(self, record_id: str, detail: str) -> None:
         self.result.unreadable_ids.append(record_id)
@@ -79,14 +79,14 @@ def salvage_collection(
     copied = skipped = batches = 0
     for ids in checkpoint.source_ids(batch_size):
         result.listed += len(ids)
-        records = reads.read(ids)
-        if records:
-            batch = Columns.of(records)
+        readable = reads.read(ids)
+        if len(readable):
+            batch = Fingerprinted.of(readable)
             done = already_copied(target, name, checkpoint, batch) if resumed else set()
             fresh = batch.without(done) if done else batch
             if len(fresh):
-                target.upsert(name, fresh.ids, fresh.vectors, fresh.documents, fresh.metadatas)
-                checkpoint.mark_done(fresh.ids, fresh.digests)
+                target.upsert(name, fresh.batch)
+                checkpoint.mark_done(fresh.batch.ids, fresh.digests)
                 batches += 1
             copied += len(fresh)
             skipped += len(done)

@@ -35,16 +35,14 @@ def sample_queries(source: VectorStore, name: str, count: int, seed: int = 0) ->
     rng = random.Random(seed)
     chosen: list[str] = []
     seen = 0
-    for batch in source.scan(name, include=[]):
-        for record in batch:
+    for batch in source.scan_batches(name, include=[]):
+        for record_id in batch.ids:
             seen += 1
             if len(chosen) < count:
-                chosen.append(record.id)
+                chosen.append(record_id)
             elif (slot := rng.randrange(seen)) < count:
-                chosen[slot] = record.id
-    records = source.get(name, chosen, include=["vector"])
-    dimension = source.get_collection(name).dimension
-    return np.asarray([record.vector for record in records], dtype=np.float32).reshape(-1, dimension)
+                chosen[slot] = record_id
+    return source.get_batch(name, chosen, include=["vector"]).vectors  # type: ignore[return-value]  # included
 
 
 def overlap(ours: Sequence[str], theirs: Sequence[str]) -> float:

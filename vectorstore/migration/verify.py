@@ -92,10 +92,9 @@ def _check_ids(
     """Scan ``scanned``'s ids, look each batch up in ``other``; returns (scanned, absent from other, sample)."""
     seen = absent = 0
     reservoir: list[str] = []
-    for batch in scanned.scan(name, batch_size=batch_size, include=[]):
-        ids = [record.id for record in batch]
-        present = {record.id for record in other.get(name, ids, include=[])}
-        for record_id in ids:
+    for batch in scanned.scan_batches(name, batch_size=batch_size, include=[]):
+        present = set(other.get_batch(name, batch.ids, include=[]).ids)
+        for record_id in batch.ids:
             seen += 1
             if record_id not in present:
                 absent += 1

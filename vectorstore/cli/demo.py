@@ -1,4 +1,5 @@
-"""The README's main job: sample data into Chroma (isolated), migrate to embedded Qdrant, verify, trial, report.
+"""The README's main job (``vectorstore demo-migration``): sample data into Chroma (isolated), migrate to embedded
+Qdrant, verify, trial, report. A demo of the library, so it lives with the CLI: the library never imports it.
 
 Both stores live under one demo directory; the demo replaces its own collection on each run (through the contract,
 so nothing else in the directory is touched) and leaves the stores and the report behind for the reader to open.
@@ -10,12 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .. import open as open_store
-from .. import validation
-from ..cli.files import read_records
+from ..io import read_records
+from ..migration import Observer, Report, migrate, write_report
 from ..sample import RECORDS as SAMPLE
-from .models import Report
-from .report import write_report
-from .run import Observer, migrate
 
 COLLECTION = "stdlib_docs"
 WHERES = ({"has_example": True},)
@@ -28,15 +26,12 @@ def stores(directory: Path) -> tuple[str, str]:
 
 def ingest_sample(url: str, sample: Path, collection: str, say: Callable[[str], None]) -> int:
     """Load the sample into a fresh collection at ``url``; returns how many records it holds."""
-    columns = read_records(sample)
+    batch = read_records(sample, collection)
     with open_store(url) as store:
         store.delete_collection(collection, missing_ok=True)
-        store.create_collection(collection, len(columns.vectors[0]), "cosine")
-        batch = validation.batch(
-            collection, len(columns.vectors[0]), columns.ids, columns.vectors, columns.documents, columns.metadatas
-        )
+        store.create_collection(collection, batch.dimension, "cosine")
         for chunk in batch.chunks(1000):
-            store.upsert(collection, chunk.ids, chunk.vectors, chunk.documents, chunk.metadatas)
+            store.upsert(collection, chunk)
         count = store.count(collection)
     say(f"ingested {count:,} records from {sample.name} into {url} (collection {collection!r})")
     return count
