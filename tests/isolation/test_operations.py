@@ -1,0 +1,59 @@
+"""The operation table is the one list of forwarded operations: every wrapper forwards exactly the table (with the
+base signatures), the worker runs nothing outside it, and the test-only fault operation exists only when enabled."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from vectorstore.adapter import Adapter
+from vectorstore.errors import UnsupportedFeature
+from vectorstore.healing import RefusingAdapter
+from vectorstore.isolation import IsolatedAdapter
+from vectorstore.isolation.faults import ARM, ENVIRONMENT_VARIABLE, FaultingAdapter
+from vectorstore.operations import OPERATIONS, Op
+
+from .conftest import Opener
+from .helpers import isolated
+
+#: Base methods that are not forwarded operations: the wrapper's own lifecycle.
+NOT_FORWARDED = {"close"}
+WRAPPERS = (IsolatedAdapter, RefusingAdapter, FaultingAdapter)
+
+
+def test_every_base_adapter_method_is_in_the_table() -> None:
+    methods = {name for name, _ in inspect.getmembers(Adapter, inspect.isfunction) if not name.startswith("_")}
+    assert methods - NOT_FORWARDED == set(OPERATIONS)
+
+
+@pytest.mark.parametrize("wrapper", WRAPPERS, ids=lambda cls: cls.__name__)
+def test_wrappers_forward_every_operation_with_the_base_signature(wrapper: type[Adapter]) -> None:
+    for name in OPERATIONS:
+        method = getattr(wrapper, name)
+        assert method is not getattr(Adapter, name), f"{wrapper.__name__}.{name} is not forwarded"
+        assert inspect.signature(method) == inspect.signature(getattr(Adapter, name)), name
+
+
+def test_keyword_arguments_are_forwarded_by_position(open_isolated: Opener) -> None:
+    store = open_isolated()
+    store.create_collection("docs", 4)
+    with pytest.raises(UnsupportedFeature, match="cannot repair collection 'docs'"):  # the memory adapter's answer
+        isolated(store).repair(name="docs", force=True)
+    assert isolated(store).count(name="docs", where=None) == 0
+
+
+def test_the_worker_runs_nothing_outside_the_table(open_isolated: Opener) -> None:
+    supervisor = isolated(open_isolated())._supervisor
+    with pytest.raises(ValueError, match="unknown isolation request 'close'"):
+        supervisor.call("close", Op(idempotent=True, collection_arg=False), ())
+    assert supervisor.call("list_collections", OPERATIONS["list_collections"], ()) == []  # still in step
+
+
+def test_the_fault_operation_exists_only_when_enabled(open_isolated: Opener, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert ARM in isolated(open_isolated())._supervisor.extensions
+    monkeypatch.delenv(ENVIRONMENT_VARIABLE)
+    supervisor = isolated(open_isolated())._supervisor
+    assert supervisor.extensions == {}
+    with pytest.raises(ValueError, match=f"unknown isolation request '{ARM}'"):
+        supervisor.call(ARM, Op(idempotent=False, collection_arg=False), (None,))
