@@ -32,7 +32,8 @@ class IsolatedAdapter(Adapter):
     Every operation of :data:`vectorstore.operations.OPERATIONS` is forwarded (the methods are made by
     :func:`~vectorstore.operations.forwarding`), and so are the worker adapter's ``extensions``, as methods of the
     same name (``store.adapter.optimize(name)`` on Qdrant). After a crash an idempotent call is retried once; a
-    retried ``delete`` then returns None (the count is unknown); ``repair`` is not retried (running it again resumes it).
+    retried ``delete`` then returns None (the count is unknown); ``repair`` is not retried (running it again
+    resumes it).
     """
 
     def __init__(self, resolved: Resolved, policy: IsolationPolicy | None = None) -> None:

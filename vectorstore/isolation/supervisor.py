@@ -6,9 +6,9 @@ while the callers still waiting get a fresh worker. Every lock holder is bounded
 waiting for the lock cannot deadlock.
 
 After a death, the old process is reaped before a new one starts: one worker owns a persistent path at a time
-(two Chroma processes on one path lose index entries). An idempotent call (see :mod:`vectorstore.operations`) is retried
-once on the new worker; if that worker dies too, the call is reported as a poison request and not retried again.
-Scans are streamed by :mod:`.scans`; test-only faults are armed by :mod:`.faults`.
+(two Chroma processes on one path lose index entries). An idempotent call (per :mod:`vectorstore.operations`) is
+retried once on the new worker; if that worker dies too, the call is reported as a poison request and not retried
+again. Scans are streamed by :mod:`.scans`; test-only faults are armed by :mod:`.faults`.
 """
 
 from __future__ import annotations
