@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from vectorstore import Capabilities, RecordBatch
+from vectorstore import Capabilities, Match, RecordBatch
 from vectorstore.adapters.memory import MemoryAdapter
 from vectorstore.errors import CollectionNotFound, InvalidFilter, InvalidInput, UnsupportedFeature, UnsupportedFilter
 from vectorstore.filters import Node
@@ -41,6 +41,20 @@ class NarrowAdapter(MemoryAdapter):
         self.calls.append(("count", where))
         return super().count(name, where)
 
+    def get(self, name: str, ids: list[str], include: frozenset[str]) -> RecordBatch:
+        self.calls.append(("get", len(ids)))
+        return super().get(name, ids, include)
+
+    def delete(self, name: str, ids: list[str] | None, where: Node | None) -> int:
+        self.calls.append(("delete", None if ids is None else len(ids)))
+        return super().delete(name, ids, where)
+
+    def query(
+        self, name: str, vectors: np.ndarray, k: int, where: Node | None, include: frozenset[str]
+    ) -> list[list[Match]]:
+        self.calls.append(("query", len(vectors)))
+        return super().query(name, vectors, k, where, include)
+
 
 @pytest.fixture
 def narrow() -> VectorStore:
@@ -57,6 +71,42 @@ def test_writes_are_chunked_to_max_batch(narrow: VectorStore) -> None:
     assert result.upserted == 23
     assert adapter_calls(narrow) == [("upsert", 7), ("upsert", 7), ("upsert", 7), ("upsert", 2)]
     assert narrow.count("docs") == 23
+
+
+def test_ids_and_query_rows_are_chunked_to_max_batch(narrow: VectorStore) -> None:
+    """Every adapter gets at most ``max_batch`` ids or query rows per call; the answers are put back together."""
+    narrow.create_collection("docs", 2)
+    ids = [f"r{i:02}" for i in range(20)]
+    vectors = np.stack([np.cos(np.arange(20)), np.sin(np.arange(20))], axis=1)
+    narrow.upsert("docs", ids, vectors)
+    adapter_calls(narrow).clear()
+
+    wanted = ids[::-1] + ["missing"]  # reversed: the merged answer is still in request order
+    assert [record.id for record in narrow.get("docs", wanted)] == ids[::-1]
+    assert adapter_calls(narrow) == [("get", 7), ("get", 7), ("get", 7)]
+    adapter_calls(narrow).clear()
+
+    rows = narrow.query("docs", vectors[:16], k=1)
+    assert [row[0].id for row in rows] == ids[:16]
+    assert adapter_calls(narrow) == [("query", 7), ("query", 7), ("query", 2)]
+    adapter_calls(narrow).clear()
+
+    assert narrow.delete("docs", ids=ids[:15] + ["missing"]) == 15
+    assert adapter_calls(narrow) == [("delete", 7), ("delete", 7), ("delete", 2)]
+    assert narrow.count("docs") == 5
+
+
+def test_a_delete_of_unknown_count_in_any_chunk_is_unknown(narrow: VectorStore) -> None:
+    class Uncounted(NarrowAdapter):
+        def delete(self, name: str, ids: list[str] | None, where: Node | None) -> int | None:  # type: ignore[override]
+            deleted = super().delete(name, ids, where)
+            return None if ids and ids[0] == "r07" else deleted
+
+    store = VectorStore(Uncounted())
+    store.create_collection("docs", 2)
+    store.upsert("docs", [f"r{i:02}" for i in range(10)], np.ones((10, 2)))
+    assert store.delete("docs", ids=[f"r{i:02}" for i in range(10)]) is None
+    assert store.count("docs") == 0
 
 
 def test_unsupported_metric(narrow: VectorStore) -> None:
