@@ -62,7 +62,9 @@ class _Suite(*SYNC_CLASSES, *ASYNC_CLASSES):  # type: ignore[misc]
     backend: str
 
     @pytest.fixture
-    def document_store(self, open_backend: Callable[[str], vectorstore.VectorStore]) -> Iterator[VectorStoreDocumentStore]:
+    def document_store(
+        self, open_backend: Callable[[str], vectorstore.VectorStore]
+    ) -> Iterator[VectorStoreDocumentStore]:
         store = open_backend(self.backend)
         name = f"hs-{uuid.uuid4().hex[:12]}"
         try:
@@ -99,7 +101,9 @@ def test_every_haystack_test_class_is_run() -> None:
     for module, chosen in ((sync_suite, SYNC_CLASSES), (async_suite, ASYNC_CLASSES)):
         classes = {obj for name, obj in vars(module).items() if inspect.isclass(obj) and name.endswith("Test")}
         covered = {cls for cls in classes if any(issubclass(c, cls) for c in chosen)}
-        assert classes - covered == set(), f"{module.__name__}: not run: {sorted(c.__name__ for c in classes - covered)}"
+        assert classes - covered == set(), (
+            f"{module.__name__}: not run: {sorted(c.__name__ for c in classes - covered)}"
+        )
 
 
 class TestMemory(_Suite):

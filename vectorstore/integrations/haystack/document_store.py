@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 import numpy as np
 from haystack import default_from_dict, default_to_dict
@@ -25,6 +25,7 @@ from ...models import Metric, Record
 from ...opening import open as open_store
 from ...scores import relevance
 from ...store import VectorStore
+from .._clauses import conjoin
 from . import filters as haystack_filters
 from .documents import NO_EMBEDDING, RESERVED_PREFIX, decode, encode
 
@@ -115,7 +116,7 @@ class VectorStoreDocumentStore:
         if self._owns_store:
             self.store.close()
 
-    def __enter__(self) -> VectorStoreDocumentStore:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -254,7 +255,7 @@ class VectorStoreDocumentStore:
         concurrent writer of the same documents.
         """
         if not isinstance(meta, dict):
-            raise ValueError(f"meta must be a dict, got {type(meta).__name__}")
+            raise TypeError(f"meta must be a dict, got {type(meta).__name__}")
         docs = self.filter_documents(filters)
         for doc in docs:
             doc.meta.update(meta)
@@ -275,7 +276,7 @@ class VectorStoreDocumentStore:
     def _values(self, field: str, filters: dict[str, Any] | None = None) -> Iterator[Any]:
         """The values of one meta field over the matching documents that have it (the backend selects them)."""
         key = _meta_key(field)
-        present = haystack_filters.conjoin(haystack_filters.where(filters), {key: {"$exists": True}})
+        present = conjoin(haystack_filters.where(filters), {key: {"$exists": True}})
         if key.startswith(RESERVED_PREFIX) or present is False:
             return iter(())
         query = haystack_filters.Plan(where=present)  # type: ignore[arg-type]  # never True: it has a condition
@@ -345,7 +346,7 @@ class VectorStoreDocumentStore:
         """
         if top_k == 0:
             return []
-        clause = haystack_filters.conjoin(haystack_filters.where(filters), {NO_EMBEDDING: {"$exists": False}})
+        clause = conjoin(haystack_filters.where(filters), {NO_EMBEDDING: {"$exists": False}})
         if clause is False:
             return []
         include = _ALL_FIELDS if return_embedding else ("document", "metadata")

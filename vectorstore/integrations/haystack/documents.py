@@ -32,6 +32,7 @@ from haystack.dataclasses import ByteStream, Document, SparseEmbedding
 
 from ...errors import InvalidRecord
 from ...models import Match, Record
+from .._values import storable
 
 #: Meta keys with this prefix belong to the integration.
 RESERVED_PREFIX = "_haystack"
@@ -39,22 +40,6 @@ RESERVED_PREFIX = "_haystack"
 NO_EMBEDDING = "_haystack_no_embedding"
 #: A JSON object: ``json`` (meta keys stored as JSON strings), ``blob``, ``sparse``.
 EXTRAS = "_haystack_extras"
-
-_SCALARS = (str, int, float, bool)
-
-
-def _native(value: Any) -> bool:
-    """Whether the core stores ``value`` as it is (DESIGN 3.1): a scalar, or a non-empty list of one kind."""
-    if type(value) in _SCALARS:
-        return True
-    if type(value) is not list or not value or any(type(v) not in _SCALARS for v in value):
-        return False
-    return len({kind(v) for v in value}) == 1
-
-
-def kind(value: Any) -> str:
-    """The core's value kinds (DESIGN 3.3): bool, str and number (int and float are one kind)."""
-    return "bool" if type(value) is bool else "str" if type(value) is str else "number"
 
 
 def placeholder(dimension: int) -> np.ndarray:
@@ -75,7 +60,7 @@ def encode(document: Document, dimension: int, collection: str) -> tuple[np.ndar
                 f"{RESERVED_PREFIX!r} reserved by the Haystack integration; rename it",
                 collection=collection,
             )
-        if value is None or _native(value):
+        if value is None or storable(value):
             metadata[key] = value  # None: the core's rule (refused, or "no value")
             continue
         try:

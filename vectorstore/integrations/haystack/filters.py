@@ -34,11 +34,9 @@ from haystack.dataclasses import Document
 from haystack.errors import FilterError
 
 from ...errors import InvalidFilter, UnsupportedFilter
-from .documents import RESERVED_PREFIX, kind
-
-Where = dict[str, Any]
-#: A translated condition: a where dict, or True / False when it matches everything / nothing.
-Clause = Where | bool
+from .._clauses import Clause, Where, conjoin, disjoin, negate
+from .._values import kind
+from .documents import RESERVED_PREFIX
 
 
 class HaystackFilterError(FilterError, InvalidFilter):
@@ -90,29 +88,6 @@ def where(filters: Mapping[str, Any] | None) -> Clause:
     return _clause(filters, "filters")
 
 
-def conjoin(*clauses: Clause) -> Clause:
-    """AND of clauses, folding the constants."""
-    if any(clause is False for clause in clauses):
-        return False
-    parts = [clause for clause in clauses if clause is not True]
-    if not parts:
-        return True
-    return parts[0] if len(parts) == 1 else {"$and": parts}
-
-
-def _disjoin(clauses: list[Clause]) -> Clause:
-    if any(clause is True for clause in clauses):
-        return True
-    parts = [clause for clause in clauses if clause is not False]
-    if not parts:
-        return False
-    return parts[0] if len(parts) == 1 else {"$or": parts}
-
-
-def _negate(clause: Clause) -> Clause:
-    return (not clause) if isinstance(clause, bool) else {"$not": clause}
-
-
 @contextmanager
 def as_filter_errors() -> Iterator[None]:
     """Our filter errors from the core (e.g. a NaN operand) as Haystack ``FilterError`` subclasses."""
@@ -156,9 +131,9 @@ def _clause(node: Any, path: str) -> Clause:
         raise HaystackFilterError(f"{path}.conditions: expected a list, got {type(conditions).__name__}")
     clauses = [_clause(child, f"{path}.conditions[{i}]") for i, child in enumerate(conditions)]
     if operator == "OR":
-        return _disjoin(clauses)
+        return disjoin(clauses)
     joined = conjoin(*clauses)
-    return _negate(joined) if operator == "NOT" else joined
+    return negate(joined) if operator == "NOT" else joined
 
 
 def _key(field: Any, path: str) -> str:
@@ -241,7 +216,7 @@ def _membership(key: str, inside: bool, values: list[Any], where: str) -> Clause
         clauses: list[Clause] = [{key: {"$in": group}} for group in groups.values()]
         if None in values:
             clauses.append({key: {"$exists": False}})
-        return _disjoin(clauses)
+        return disjoin(clauses)
     parts: list[Clause] = [{key: {"$nin": group}} for group in groups.values()]
     if None in values:
         parts.append({key: {"$exists": True}})
