@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .errors import ConfigurationError
 from .registry import AdapterSpec, registry
+from .shadow.settings import ShadowSettings, shadow_settings
 
 DEFAULT_DIRECTORY = ".vectorstore"
 TOML_FILE = "vectorstore.toml"
@@ -70,6 +71,8 @@ class Resolved(BaseModel):
     settings: StoreSettings
     source: str
     url: str
+    #: A ``shadow`` key names a store that shadows this one (live migration, :mod:`vectorstore.shadow`).
+    shadow: ShadowSettings | None = None
 
     @property
     def isolation(self) -> Literal["none", "process"]:
@@ -168,6 +171,7 @@ def resolve(url: str | None = None, config: Mapping[str, Any] | None = None, **o
     else:
         source, (scheme, options) = "embedded default", url_options(_default_url())
     options.update(overrides)
+    shadow = options.pop("shadow", None)
     spec = registry().for_scheme(scheme)
     store_options = {key: options.pop(key) for key in _STORE_KEYS if key in options}
     try:
@@ -179,7 +183,10 @@ def resolve(url: str | None = None, config: Mapping[str, Any] | None = None, **o
     # Whatever an adapter types as SecretStr is a secret, whatever its name.
     secrets = SECRET_KEYS | {key for key, value in adapter_config if isinstance(value, SecretStr)}
     url = _describe(scheme, options, secrets)
-    return Resolved(spec=spec, config=adapter_config, settings=settings, source=source, url=url)
+    return Resolved(
+        spec=spec, config=adapter_config, settings=settings, source=source, url=url,
+        shadow=None if shadow is None else shadow_settings(shadow, source),
+    )
 
 
 def _describe(scheme: str, options: Mapping[str, Any], secrets: frozenset[str] = SECRET_KEYS) -> str:

@@ -33,6 +33,15 @@ def open(url: str | None = None, *, config: Mapping[str, Any] | None = None, **o
     damaged one is repaired or refused (:mod:`vectorstore.healing`, docs/durability.md).
     """
     resolved = resolve(url, config, **options)
+    if resolved.shadow is not None:  # live migration: docs/migration.md
+        from .shadow.opening import open_shadowed
+
+        return open_shadowed(resolved, _open_resolved)
+    return _open_resolved(resolved)
+
+
+def _open_resolved(resolved: Resolved) -> VectorStore:
+    """A store for one configuration, sharing an open local path (see :func:`open`)."""
     path = local_path(resolved)
     if path is None:
         return _opened(resolved)
