@@ -11,5 +11,6 @@ from . import commands  # noqa: F401,E402  (registers the core commands)
 from . import migrate  # noqa: F401,E402  (registers migrate, verify, trial, demo-migration)
 from . import conformance  # noqa: F401,E402  (registers conformance)
 from . import doctor  # noqa: F401,E402  (registers doctor)
+from . import shadow  # noqa: F401,E402  (registers shadow status/backfill/report, cutover)
 
 __all__ = ["app", "main"]

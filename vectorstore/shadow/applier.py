@@ -33,6 +33,8 @@ if TYPE_CHECKING:
 MAX_BACKOFF_S = 2.0
 #: How often an idle applier looks for backfill requests and publishes its state, in seconds.
 IDLE_POLL_S = 0.2
+#: How often the primary's collection names are published for status, in seconds.
+LIST_EVERY_S = 5.0
 #: Entries read from the journal per round.
 READ_LIMIT = 512
 
@@ -60,6 +62,7 @@ class Applier(threading.Thread):
                                       "consecutive_errors": 0, "last_error": None, "last_error_at": None,
                                       "last_applied_at": None, "shadow_open": False, "shadow_opens": 0}
         self._published = 0.0
+        self._listed = 0.0
         self._backoff = 0.0
 
     # -- the loop -----------------------------------------------------------------------------------------------
@@ -191,7 +194,14 @@ class Applier(threading.Thread):
             return
         self._published = now
         self.journal.truncate(self.keep_from())
-        self.journal.set_state(applier={**self.stats, "published_at": now, "pid": self.owner.pid},
+        if now - self._listed >= LIST_EVERY_S:
+            self._listed = now
+            try:
+                self.journal.set_state(collections=[info.name for info in self.owner.primary.list_collections()])
+            except VectorStoreError as exc:
+                self._failed(exc, "listing the primary's collections")
+        self.journal.set_state(applier={**self.stats, "published_at": now, "pid": self.owner.pid,
+                                        "uncertain_writes": self.owner.uncertain_writes},
                                mirror=self.owner.mirror_snapshot(), primary=self.owner.primary_url,
                                shadow=self.owner.shadow_url)
 

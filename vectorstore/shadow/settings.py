@@ -49,11 +49,11 @@ class ShadowSettings(BaseModel):
     #: Seed of the sampling of mirrored reads (reproducible runs).
     seed: int | None = None
 
-    def journal_path(self, primary_url: str) -> Path:
-        """The journal file of this pair of stores."""
+    def journal_path(self, primary_url: str, shadow_url: str) -> Path:
+        """The journal file of this pair of stores (both URLs as resolved, so a cutover keeps the same file)."""
         if self.journal is not None:
             return self.journal
-        return default_journal(primary_url, self.url)
+        return default_journal(primary_url, shadow_url)
 
 
 def default_journal(first: str, second: str, directory: Path = DEFAULT_DIRECTORY) -> Path:

@@ -52,7 +52,7 @@ class ShadowedStore(VectorStore):
         self.primary, self.settings = primary, settings
         self.primary_url, self.shadow_url = primary_url, shadow_url
         self.pid = os.getpid()
-        path = settings.journal_path(primary_url)
+        path = settings.journal_path(primary_url, shadow_url)
         # Held while open: tells `vectorstore shadow backfill` in another process that this one serves requests.
         self._owner = DirectoryLock(path.with_name(path.name + ".owner"), "shadowed store")
         self._owner.acquire()
@@ -253,3 +253,30 @@ class ShadowedStore(VectorStore):
         sample = None if matrix is None else Sample(clean, matrix, k, where, document, rows, elapsed, seq, time.time())
         self.mirror.offer(sample, in_flight or self.written.get(clean, 0) != seq)
         return rows
+
+    # -- backfill -----------------------------------------------------------------------------------------------
+
+    def request_backfill(self, collections: Sequence[str] | None = None) -> list[int]:
+        """Ask the applier to backfill ``collections`` (all of the primary's by default); returns the request ids."""
+        names = list(collections) if collections else [info.name for info in self.primary.list_collections()]
+        for name in names:
+            self.primary.get_collection(name)  # CollectionNotFound now, not in the background
+        ids = [self.journal.request_backfill(name) for name in names]
+        self.applier.wake.set()
+        return ids
+
+    def wait_backfills(self, ids: Sequence[int], timeout: float) -> bool:
+        """Wait (bounded) until every backfill in ``ids`` is done or failed; True when all are done."""
+        def finished() -> bool:
+            return all(b.status in ("done", "failed") for b in self._backfills(ids))
+
+        with self.applier.changed:
+            self.applier.changed.wait_for(finished, timeout)
+        return all(b.status == "done" for b in self._backfills(ids))
+
+    def _backfills(self, ids: Sequence[int]) -> list[Any]:
+        return [b for b in self.journal.backfills() if b.id in set(ids)]
+
+    def backfill(self, collections: Sequence[str] | None = None, timeout: float = 3600.0) -> bool:
+        """Copy collections to the shadow under live writes and wait until they converged (see :mod:`.backfill`)."""
+        return self.wait_backfills(self.request_backfill(collections), timeout)
