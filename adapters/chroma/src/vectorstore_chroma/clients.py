@@ -15,12 +15,11 @@ import chromadb
 from chromadb.api import ClientAPI
 from chromadb.config import Settings
 
-from vectorstore.errors import VectorStoreError
+from vectorstore.toolkit import DirectoryLock, native_errors
 
 from . import wal
 from .config import DEFAULT_TENANT, ChromaConfig
-from .errors import translate
-from .locking import DirectoryLock
+from .errors import classify
 
 
 @dataclass
@@ -35,21 +34,18 @@ def _settings() -> Settings:
 
 
 def open_client(config: ChromaConfig) -> Opened:
-    try:
+    with native_errors(classify, "open"):
         if config.kind == "persistent":
             return _persistent(config)
         if config.kind == "memory":
             return _memory()
         return _http(config)
-    except VectorStoreError:
-        raise
-    except Exception as exc:
-        raise translate(exc, "open", None) from exc
 
 
 def _persistent(config: ChromaConfig) -> Opened:
     directory = config.directory
-    lock = DirectoryLock(directory)
+    # Chroma takes no lock, and two clients on one path silently lose index entries (backends.md 0.2).
+    lock = DirectoryLock(directory, "Chroma")
     lock.acquire()
     try:
         client = chromadb.PersistentClient(

@@ -1,4 +1,5 @@
-"""Chroma's exceptions translated into :mod:`vectorstore.errors`, the native one kept as ``__cause__``.
+"""How Chroma's exceptions map onto :mod:`vectorstore.errors`: the rules :func:`classify` gives the toolkit's
+:class:`~vectorstore.toolkit.native_errors`, which raises the result with the native exception as ``__cause__``.
 
 Chroma raises ``ChromaError`` subclasses, but not always the telling one: creating an existing collection is an
 ``InternalError`` embedded and a plain ``ChromaError`` over HTTP, a name Chroma dislikes is an
@@ -32,10 +33,8 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, ChromaError) and "Error finding id" in str(exc)
 
 
-def translate(exc: BaseException, operation: str, collection: str | None) -> VectorStoreError:
+def classify(exc: Exception, operation: str, collection: str | None) -> VectorStoreError:
     """The vectorstore error for a native exception raised by ``operation`` on ``collection``."""
-    if isinstance(exc, VectorStoreError):
-        return exc
     text = str(exc)
     where = f"collection {collection!r}" if collection else "chroma"
     if isinstance(exc, NotFoundError) or (isinstance(exc, ChromaError) and "does not exist" in text):

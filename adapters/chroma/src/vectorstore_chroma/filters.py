@@ -31,39 +31,60 @@ import math
 from typing import Any
 
 from vectorstore.filters import And, Condition, DocumentContains, Node, Not, Or
+from vectorstore.toolkit import FilterVisitor
 
 from .records import number_flag
 
 DOCUMENT_KEY = "#document"
 
-Where = dict[str, Any]
+#: Chroma's native ``where`` dict (what ``collection.get(where=...)`` takes), as opposed to the user's
+#: :data:`vectorstore.Where`.
+ChromaWhere = dict[str, Any]
 
 _OPPOSITE = {"$eq": "$ne", "$ne": "$eq", "$in": "$nin", "$nin": "$in", "$gt": "$lte", "$lte": "$gt", "$lt": "$gte", "$gte": "$lt"}
 
 
-def to_where(node: Node | None) -> Where | None:
+def to_where(node: Node | None) -> ChromaWhere | None:
     """The Chroma ``where`` for a filter tree (``None`` for no filter, which Chroma spells as no argument)."""
-    return None if node is None else _clause(node, negated=False)
+    return None if node is None else _POSITIVE.visit(node)
 
 
-def _join(op: str, clauses: list[Where]) -> Where:
+def _join(op: str, clauses: list[ChromaWhere]) -> ChromaWhere:
     return clauses[0] if len(clauses) == 1 else {op: clauses}
 
 
-def _clause(node: Node, negated: bool) -> Where:
-    if isinstance(node, Not):
-        return _clause(node.child, not negated)
-    if isinstance(node, (And, Or)):
-        conjunction = isinstance(node, And) != negated
-        return _join("$and" if conjunction else "$or", [_clause(child, negated) for child in node.children])
-    if isinstance(node, DocumentContains):
-        return {DOCUMENT_KEY: {"$not_contains" if negated else "$contains": node.text}}
-    if isinstance(node, Condition):
-        return _condition(node, negated)
-    raise TypeError(f"not a filter node: {node!r}")
+class _Clauses(FilterVisitor[ChromaWhere]):
+    """One node as a Chroma clause; ``negated``: of the node's complement (``$not`` pushed down with De Morgan)."""
+
+    label = "the Chroma filter translation"
+
+    def __init__(self, negated: bool) -> None:
+        self.negated = negated
+
+    def not_(self, node: Not) -> ChromaWhere:
+        return (_POSITIVE if self.negated else _NEGATED).visit(node.child)
+
+    def and_(self, node: And) -> ChromaWhere:
+        return self._junction(node, conjunction=not self.negated)
+
+    def or_(self, node: Or) -> ChromaWhere:
+        return self._junction(node, conjunction=self.negated)
+
+    def _junction(self, node: And | Or, conjunction: bool) -> ChromaWhere:
+        return _join("$and" if conjunction else "$or", [self.visit(child) for child in node.children])
+
+    def document(self, node: DocumentContains) -> ChromaWhere:
+        return {DOCUMENT_KEY: {"$not_contains" if self.negated else "$contains": node.text}}
+
+    def condition(self, node: Condition) -> ChromaWhere:
+        return _condition(node, self.negated)
 
 
-def _condition(node: Condition, negated: bool) -> Where:
+_POSITIVE = _Clauses(negated=False)
+_NEGATED = _Clauses(negated=True)
+
+
+def _condition(node: Condition, negated: bool) -> ChromaWhere:
     key, op, value = node.key, node.op, node.value
     if op == "$exists":
         present = value is not negated
@@ -91,7 +112,7 @@ def _fractional(value: Any) -> bool:
     return type(value) is float and not value.is_integer()
 
 
-def _set(key: str, op: str, values: list[Any]) -> Where:
+def _set(key: str, op: str, values: list[Any]) -> ChromaWhere:
     """``$in``/``$nin`` (``$eq``/``$ne`` of a fractional number too), exact despite chroma#7491.
 
     Chroma 1.5.9 truncates a fractional operand before comparing it with *int* values, so ``$in [2.5]`` matches the
@@ -107,7 +128,7 @@ def _set(key: str, op: str, values: list[Any]) -> Where:
     return {"$or": [native, {key: {"$in": spurious}}]}
 
 
-def _range(key: str, op: str, value: Any) -> Where:
+def _range(key: str, op: str, value: Any) -> ChromaWhere:
     """A range, exact despite chroma#7491 (a fractional bound is truncated towards zero for int values).
 
     For a fractional bound no int equals it, so on ints ``>`` and ``>=`` select the same set, which is Chroma's

@@ -32,11 +32,12 @@ from vectorstore.errors import (
     VectorStoreError,
 )
 from vectorstore.models import Capabilities, Metric
+from vectorstore.toolkit import translated
 
 from . import filters
 from .config import DEFAULT_PORT, QdrantConfig
 from .directory import MANIFEST_FILE
-from .engine import Engine, Shape, native_errors
+from .engine import Engine, FilterBuilder, Shape
 from .payload import INDEXED_FIELDS
 
 _DISTANCE: dict[Metric, m.Distance] = {"cosine": m.Distance.COSINE, "dot": m.Distance.DOT, "l2": m.Distance.EUCLID}
@@ -45,23 +46,26 @@ _METRIC: dict[m.Distance, Metric] = {distance: metric for metric, distance in _D
 SUBSTRING_SINCE = (1, 20)
 
 
-def build(part: filters.Part) -> Any:
-    """qdrant-client models for a neutral filter part."""
-    if isinstance(part, filters.Clause):
-        return m.Filter(
-            must=[build(p) for p in part.must] or None,
-            should=[build(p) for p in part.should] or None,
-            must_not=[build(p) for p in part.must_not] or None,
-        )
-    if isinstance(part, filters.Match):
+class ClientFilters(FilterBuilder):
+    """qdrant-client filter models."""
+
+    def clause(self, must: list[Any] | None, should: list[Any] | None, must_not: list[Any] | None) -> Any:
+        return m.Filter(must=must, should=should, must_not=must_not)
+
+    def match(self, part: filters.Match) -> Any:
         return m.FieldCondition(key=part.path, match=m.MatchValue(value=part.value))
-    if isinstance(part, filters.MatchAny):
+
+    def match_any(self, part: filters.MatchAny) -> Any:
         return m.FieldCondition(key=part.path, match=m.MatchAny(any=list(part.values)))
-    if isinstance(part, filters.Range):
+
+    def range(self, part: filters.Range) -> Any:
         return m.FieldCondition(key=part.path, range=m.Range(gt=part.gt, gte=part.gte, lt=part.lt, lte=part.lte))
-    if isinstance(part, filters.IsEmpty):
+
+    def is_empty(self, part: filters.IsEmpty) -> Any:
         return m.IsEmptyCondition(is_empty=m.PayloadField(key=part.path))
-    return m.FieldCondition(key=part.path, match=m.MatchSubstring(substring=part.text))
+
+    def substring(self, part: filters.Substring) -> Any:
+        return m.FieldCondition(key=part.path, match=m.MatchSubstring(substring=part.text))
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -76,6 +80,8 @@ def _version(text: str) -> tuple[int, ...]:
 
 class ClientEngine(Engine):
     """qdrant-client against a server (``server=True``) or in local mode."""
+
+    builder = ClientFilters()
 
     def __init__(self, config: QdrantConfig) -> None:
         self._config = config
@@ -133,7 +139,7 @@ class ClientEngine(Engine):
             check_compatibility=False,
         )
 
-    @native_errors("connect")
+    @translated("connect")
     def _server_version(self) -> str:
         return self.client.info().version
 
@@ -155,7 +161,7 @@ class ClientEngine(Engine):
 
     # -- collections ------------------------------------------------------------------------------------------
 
-    @native_errors("create_collection")
+    @translated("create_collection")
     def create(self, name: str, shape: Shape) -> None:
         params = m.VectorParams(size=shape.dimension, distance=_DISTANCE[shape.metric])
         with self._call() as client:
@@ -167,7 +173,7 @@ class ClientEngine(Engine):
                     client.create_payload_index(name, field, field_schema=m.PayloadSchemaType.KEYWORD, wait=True)
         self._shapes[name] = shape
 
-    @native_errors("get_collection")
+    @translated("get_collection")
     def shape(self, name: str) -> Shape:
         shape = self._shapes.get(name)
         if shape is None:
@@ -199,12 +205,12 @@ class ClientEngine(Engine):
             )
         return Shape(dimension=vectors.size, metric=_METRIC[vectors.distance], vector=vector_name)
 
-    @native_errors("list_collections")
+    @translated("list_collections")
     def names(self) -> list[str]:
         with self._call() as client:
             return [collection.name for collection in client.get_collections().collections]
 
-    @native_errors("delete_collection")
+    @translated("delete_collection")
     def drop(self, name: str) -> None:
         self._shapes.pop(name, None)
         with self._call() as client:
@@ -213,93 +219,76 @@ class ClientEngine(Engine):
 
     # -- points -----------------------------------------------------------------------------------------------
 
-    @native_errors("upsert")
+    @translated("upsert")
     def upsert(self, name: str, ids: list[str], vectors: np.ndarray, payloads: list[dict[str, Any]]) -> None:
         vector_name = self.shape(name).vector
         batch = m.Batch(ids=ids, vectors={vector_name: vectors} if vector_name else vectors, payloads=payloads)
         with self._call() as client:
             client.upsert(name, points=batch, wait=True)
 
-    @native_errors("get")
-    def retrieve(self, name: str, ids: list[str], payload: list[str] | bool, vector: bool) -> list[Any]:
-        with_vectors = self._vectors(name, vector)
+    def _retrieve(self, name: str, ids: list[str], payload: list[str] | bool, vectors: list[str] | bool) -> list[Any]:
         with self._call() as client:
-            return client.retrieve(name, ids, with_payload=payload, with_vectors=with_vectors)
+            return client.retrieve(name, ids, with_payload=payload, with_vectors=vectors)
 
-    @native_errors("delete")
+    @translated("delete")
     def delete_ids(self, name: str, ids: list[str]) -> None:
         with self._call() as client:
             client.delete(name, points_selector=m.PointIdsList(points=ids), wait=True)  # type: ignore[arg-type]
 
-    @native_errors("delete")
-    def delete_where(self, name: str, where: filters.Clause) -> None:
+    def _delete_matching(self, name: str, native: Any) -> None:
         with self._call() as client:
-            client.delete(name, points_selector=m.FilterSelector(filter=build(where)), wait=True)
+            client.delete(name, points_selector=m.FilterSelector(filter=native), wait=True)
 
-    @native_errors("count")
-    def count(self, name: str, where: filters.Clause | None) -> int:
-        native = build(where) if where is not None else None
+    def _count(self, name: str, native: Any) -> int:
         with self._call() as client:
             return client.count(name, count_filter=native, exact=True).count
 
-    @native_errors("query")
-    def query(
+    def _request(
         self,
-        name: str,
-        vectors: np.ndarray,
+        row: np.ndarray,
+        using: str | None,
+        native: Any,
         k: int,
-        where: filters.Clause | None,
         payload: list[str] | bool,
-        vector: bool,
-    ) -> list[Sequence[Any]]:
-        using = self.shape(name).vector
-        native = build(where) if where is not None else None
-        with_vector = self._vectors(name, vector)
-        requests = [
-            m.QueryRequest(
-                query=row.tolist(),
-                using=using,
-                filter=native,
-                limit=k,
-                with_payload=payload,
-                with_vector=with_vector,
-                params=self._params,
-            )
-            for row in vectors
-        ]
+        vectors: list[str] | bool,
+    ) -> Any:
+        return m.QueryRequest(
+            query=row.tolist(),
+            using=using,
+            filter=native,
+            limit=k,
+            with_payload=payload,
+            with_vector=vectors,
+            params=self._params,
+        )
+
+    def _query(self, name: str, requests: list[Any]) -> list[Sequence[Any]]:
         with self._call() as client:
             responses = client.query_batch_points(name, requests=requests)
         return [response.points for response in responses]
 
-    @native_errors("scan")
-    def scroll(
-        self, name: str, where: filters.Clause | None, limit: int, offset: Any, payload: list[str] | bool, vector: bool
+    def _scroll(
+        self, name: str, native: Any, limit: int, offset: Any, payload: list[str] | bool, vectors: list[str] | bool
     ) -> tuple[list[Any], Any]:
-        native = build(where) if where is not None else None
-        with_vectors = self._vectors(name, vector)
         with self._call() as client:
             return client.scroll(
-                name, scroll_filter=native, limit=limit, offset=offset, with_payload=payload, with_vectors=with_vectors
+                name, scroll_filter=native, limit=limit, offset=offset, with_payload=payload, with_vectors=vectors
             )
-
-    def _vectors(self, name: str, wanted: bool) -> list[str] | bool:
-        vector_name = self.shape(name).vector
-        return [vector_name] if wanted and vector_name else wanted
 
     def close(self) -> None:
         with self._lock:
             self.client.close()
 
-    def classify(self, exc: Exception, operation: str, name: str | None) -> VectorStoreError:
-        kind = _kind(exc, name)
-        if kind == "missing" and name:
-            self._shapes.pop(name, None)
-            return CollectionNotFound(f"collection {name!r} does not exist", collection=name)
-        if kind == "exists" and name:
-            return CollectionExists(f"collection {name!r} already exists", collection=name)
+    def classify(self, exc: Exception, operation: str, collection: str | None) -> VectorStoreError:
+        kind = _kind(exc, collection)
+        if kind == "missing" and collection:
+            self._shapes.pop(collection, None)
+            return CollectionNotFound(f"collection {collection!r} does not exist", collection=collection)
+        if kind == "exists" and collection:
+            return CollectionExists(f"collection {collection!r} already exists", collection=collection)
         if kind == "unavailable":
             return BackendUnavailable(f"cannot reach Qdrant at {self.where} during {operation}: {exc}")
-        return super().classify(exc, operation, name)
+        return super().classify(exc, operation, collection)
 
 
 def _kind(exc: Exception, name: str | None) -> str | None:

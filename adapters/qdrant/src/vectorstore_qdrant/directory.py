@@ -3,7 +3,7 @@
 An EdgeShard is one collection's worth of Qdrant segments and WAL and knows no name, so the store keeps a small
 manifest beside the shards::
 
-    DIR/.vectorstore.lock             held (flock / LockFileEx) while a store is open
+    DIR/.vectorstore.lock             held while a store is open (vectorstore.toolkit.DirectoryLock)
     DIR/vectorstore-qdrant.json       {"format": 1, "collections": {"docs": {"dimension": 384,
                                         "metric": "cosine", "vector": null, "directory": "c-3f2a..."}}}
     DIR/c-3f2a.../                    the EdgeShard of "docs"
@@ -23,13 +23,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import portalocker
-
-from vectorstore.errors import ConfigurationError, StoreLocked
+from vectorstore.errors import ConfigurationError
+from vectorstore.toolkit import DirectoryLock
 
 from .engine import Shape
 
-LOCK_FILE = ".vectorstore.lock"
 MANIFEST_FILE = "vectorstore-qdrant.json"
 FORMAT = 1
 _SHARD_PREFIX = "c-"
@@ -45,19 +43,15 @@ class StoreDirectory:
             raise ConfigurationError(
                 f"{self.root} holds a qdrant-client local-mode store; open it with qdrant+local://{self.root}"
             )
-        self._lock_file = open(self.root / LOCK_FILE, "a+b")  # noqa: SIM115 - held until close()
+        self._lock = DirectoryLock(self.root, "Qdrant")
+        self._lock.acquire()
         try:
-            portalocker.lock(self._lock_file, portalocker.LockFlags.EXCLUSIVE | portalocker.LockFlags.NON_BLOCKING)
-        except portalocker.exceptions.LockException as exc:
-            self._lock_file.close()
-            raise StoreLocked(
-                f"the Qdrant store at {self.root} is already open (in this or another process); close that store "
-                "first, or share one store object between threads",
-                path=str(self.root),
-            ) from exc
-        self.entries: dict[str, dict[str, Any]] = self._read()
-        self._shapes = {name: _shape(entry) for name, entry in self.entries.items()}
-        self._remove_orphans()
+            self.entries: dict[str, dict[str, Any]] = self._read()
+            self._shapes = {name: _shape(entry) for name, entry in self.entries.items()}
+            self._remove_orphans()
+        except BaseException:
+            self._lock.release()
+            raise
 
     def _read(self) -> dict[str, dict[str, Any]]:
         path = self.root / MANIFEST_FILE
@@ -120,9 +114,7 @@ class StoreDirectory:
         return shard
 
     def close(self) -> None:
-        if not self._lock_file.closed:
-            portalocker.unlock(self._lock_file)
-            self._lock_file.close()
+        self._lock.release()
 
 
 def _shape(entry: dict[str, Any]) -> Shape:

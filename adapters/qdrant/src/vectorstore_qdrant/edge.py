@@ -23,36 +23,41 @@ import qdrant_edge as qe
 
 from vectorstore.errors import CollectionExists, CollectionNotFound, StoreClosed, VectorStoreError
 from vectorstore.models import Capabilities
+from vectorstore.toolkit import translated
 
 from . import filters
 from .directory import StoreDirectory
-from .engine import Engine, Shape, native_errors
+from .engine import Engine, FilterBuilder, Shape
 from .payload import INDEXED_FIELDS
 
 _DISTANCE = {"cosine": qe.Distance.Cosine, "dot": qe.Distance.Dot, "l2": qe.Distance.Euclid}
 
 
-def build(part: filters.Part) -> Any:
-    """qdrant-edge-py objects for a neutral filter part."""
-    if isinstance(part, filters.Clause):
-        return qe.Filter(
-            must=[build(p) for p in part.must] or None,
-            should=[build(p) for p in part.should] or None,
-            must_not=[build(p) for p in part.must_not] or None,
-        )
-    if isinstance(part, filters.Match):
+class EdgeFilters(FilterBuilder):
+    """qdrant-edge-py filter objects."""
+
+    def clause(self, must: list[Any] | None, should: list[Any] | None, must_not: list[Any] | None) -> Any:
+        return qe.Filter(must=must, should=should, must_not=must_not)
+
+    def match(self, part: filters.Match) -> Any:
         return qe.FieldCondition(part.path, match=qe.MatchValue(part.value))
-    if isinstance(part, filters.MatchAny):
+
+    def match_any(self, part: filters.MatchAny) -> Any:
         return qe.FieldCondition(part.path, match=qe.MatchAny(list(part.values)))
-    if isinstance(part, filters.Range):
+
+    def range(self, part: filters.Range) -> Any:
         return qe.FieldCondition(part.path, range=qe.RangeFloat(gt=part.gt, gte=part.gte, lt=part.lt, lte=part.lte))
-    if isinstance(part, filters.IsEmpty):
+
+    def is_empty(self, part: filters.IsEmpty) -> Any:
         return qe.IsEmptyCondition(part.path)
-    return qe.FieldCondition(part.path, match=qe.MatchSubstring(part.text))
+
+    def substring(self, part: filters.Substring) -> Any:
+        return qe.FieldCondition(part.path, match=qe.MatchSubstring(part.text))
 
 
 class EdgeEngine(Engine):
     native_bools = False
+    builder = EdgeFilters()
 
     def __init__(self, path: str, *, exact: bool, hnsw_ef: int | None, sync_writes: bool, batch: int) -> None:
         self.directory = StoreDirectory(path)
@@ -90,7 +95,7 @@ class EdgeEngine(Engine):
                 self._shards[name] = qe.EdgeShard.load(str(self.directory.shard_path(name)))
             return self._shards[name]
 
-    @native_errors("create_collection")
+    @translated("create_collection")
     def create(self, name: str, shape: Shape) -> None:
         with self._lock:
             if self.directory.shape(name) is not None:
@@ -114,7 +119,7 @@ class EdgeEngine(Engine):
     def names(self) -> list[str]:
         return list(self.directory.entries)
 
-    @native_errors("delete_collection")
+    @translated("delete_collection")
     def drop(self, name: str) -> None:
         with self._lock:
             self.shape(name)
@@ -126,88 +131,66 @@ class EdgeEngine(Engine):
 
     # -- points -----------------------------------------------------------------------------------------------
 
-    @native_errors("upsert")
+    @translated("upsert")
     def upsert(self, name: str, ids: list[str], vectors: np.ndarray, payloads: list[dict[str, Any]]) -> None:
-        shard = self._shard(name)
         vector_name = self.shape(name).vector
         if vector_name is None:
             points = [qe.Point(i, v, p) for i, v, p in zip(ids, vectors, payloads)]
         else:
             points = [qe.Point(i, {vector_name: v}, p) for i, v, p in zip(ids, vectors, payloads)]
-        shard.update(qe.UpdateOperation.upsert_points(points))
-        if self._sync:
-            shard.flush()
+        self._update(name, qe.UpdateOperation.upsert_points(points))
 
-    @native_errors("get")
-    def retrieve(self, name: str, ids: list[str], payload: list[str] | bool, vector: bool) -> list[Any]:
-        return self._shard(name).retrieve(ids, payload, self._vectors(name, vector))  # type: ignore[no-any-return]
+    def _retrieve(self, name: str, ids: list[str], payload: list[str] | bool, vectors: list[str] | bool) -> list[Any]:
+        return self._shard(name).retrieve(ids, payload, vectors)  # type: ignore[no-any-return]
 
-    @native_errors("delete")
+    @translated("delete")
     def delete_ids(self, name: str, ids: list[str]) -> None:
+        self._update(name, qe.UpdateOperation.delete_points(ids))
+
+    def _delete_matching(self, name: str, native: Any) -> None:
+        self._update(name, qe.UpdateOperation.delete_points_by_filter(native))
+
+    def _update(self, name: str, operation: Any) -> None:
+        """Apply a write; with ``sync_writes`` also flush segments (the WAL already has it when ``update`` returns)."""
         shard = self._shard(name)
-        shard.update(qe.UpdateOperation.delete_points(ids))
+        shard.update(operation)
         if self._sync:
             shard.flush()
 
-    @native_errors("delete")
-    def delete_where(self, name: str, where: filters.Clause) -> None:
-        shard = self._shard(name)
-        shard.update(qe.UpdateOperation.delete_points_by_filter(build(where)))
-        if self._sync:
-            shard.flush()
+    def _count(self, name: str, native: Any) -> int:
+        return self._shard(name).count(qe.CountRequest(exact=True, filter=native))  # type: ignore[no-any-return]
 
-    @native_errors("count")
-    def count(self, name: str, where: filters.Clause | None) -> int:
-        request = qe.CountRequest(exact=True, filter=build(where) if where is not None else None)
-        return self._shard(name).count(request)  # type: ignore[no-any-return]
-
-    @native_errors("query")
-    def query(
+    def _request(
         self,
-        name: str,
-        vectors: np.ndarray,
+        row: np.ndarray,
+        using: str | None,
+        native: Any,
         k: int,
-        where: filters.Clause | None,
         payload: list[str] | bool,
-        vector: bool,
-    ) -> list[Sequence[Any]]:
+        vectors: list[str] | bool,
+    ) -> Any:
+        return qe.QueryRequest(
+            limit=k,
+            query=qe.Query.Nearest(row, using=using),
+            filter=native,
+            with_payload=payload,
+            with_vector=vectors,
+            params=self._params,
+        )
+
+    def _query(self, name: str, requests: list[Any]) -> list[Sequence[Any]]:
         shard = self._shard(name)
-        using = self.shape(name).vector
-        native = build(where) if where is not None else None
-        with_vector = self._vectors(name, vector)
-        requests = [
-            qe.QueryRequest(
-                limit=k,
-                query=qe.Query.Nearest(row, using=using),
-                filter=native,
-                with_payload=payload,
-                with_vector=with_vector,
-                params=self._params,
-            )
-            for row in vectors
-        ]
         if len(requests) == 1:
             return [shard.query(requests[0])]
         return shard.query_batch(qe.QueryBatchRequest(requests))  # type: ignore[no-any-return]
 
-    @native_errors("scan")
-    def scroll(
-        self, name: str, where: filters.Clause | None, limit: int, offset: Any, payload: list[str] | bool, vector: bool
+    def _scroll(
+        self, name: str, native: Any, limit: int, offset: Any, payload: list[str] | bool, vectors: list[str] | bool
     ) -> tuple[list[Any], Any]:
-        request = qe.ScrollRequest(
-            offset=offset,
-            limit=limit,
-            filter=build(where) if where is not None else None,
-            with_payload=payload,
-            with_vector=self._vectors(name, vector),
-        )
+        request = qe.ScrollRequest(offset=offset, limit=limit, filter=native, with_payload=payload, with_vector=vectors)
         return self._shard(name).scroll(request)  # type: ignore[no-any-return]
 
-    def _vectors(self, name: str, wanted: bool) -> list[str] | bool:
-        vector_name = self.shape(name).vector
-        return [vector_name] if wanted and vector_name else wanted
-
-    @native_errors("optimize")
+    @translated("optimize")
     def optimize(self, name: str) -> bool:
         shard = self._shard(name)
         changed = bool(shard.optimize())
@@ -227,10 +210,10 @@ class EdgeEngine(Engine):
             finally:
                 self.directory.close()
 
-    def classify(self, exc: Exception, operation: str, name: str | None) -> VectorStoreError:
+    def classify(self, exc: Exception, operation: str, collection: str | None) -> VectorStoreError:
         if "Shard is not initialized" in str(exc):
             if self._closed:
                 return StoreClosed(f"the Qdrant store at {self.directory.root} is closed")
-            if name is not None and self.directory.shape(name) is None:
-                return CollectionNotFound(f"collection {name!r} does not exist", collection=name)
-        return super().classify(exc, operation, name)
+            if collection is not None and self.directory.shape(collection) is None:
+                return CollectionNotFound(f"collection {collection!r} does not exist", collection=collection)
+        return super().classify(exc, operation, collection)

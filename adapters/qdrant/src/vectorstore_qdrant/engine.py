@@ -8,20 +8,18 @@ already unwrapped from named-vector dicts.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 import numpy as np
 
 from vectorstore.errors import BackendError, VectorStoreError
 from vectorstore.models import Capabilities, Metric
+from vectorstore.toolkit import translated
 
+from . import filters
 from .filters import Clause
-
-P = ParamSpec("P")
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -33,11 +31,64 @@ class Shape:
     vector: str | None = None
 
 
+class FilterBuilder:
+    """Builds an engine's native filter objects from :class:`~.filters.Clause` trees.
+
+    The two native vocabularies (qdrant-client models, qdrant-edge-py objects) mirror each other, so the walk is
+    here and each engine supplies only the six constructors.
+    """
+
+    def build(self, part: filters.Part) -> Any:
+        if isinstance(part, Clause):
+            return self.clause(
+                [self.build(p) for p in part.must] or None,
+                [self.build(p) for p in part.should] or None,
+                [self.build(p) for p in part.must_not] or None,
+            )
+        return getattr(self, _CONSTRUCTORS[type(part)])(part)
+
+    def optional(self, where: Clause | None) -> Any:
+        """The native filter, or ``None`` for no filter."""
+        return None if where is None else self.build(where)
+
+    def clause(self, must: list[Any] | None, should: list[Any] | None, must_not: list[Any] | None) -> Any:
+        raise NotImplementedError("The 'clause' method must be implemented.")
+
+    def match(self, part: filters.Match) -> Any:
+        raise NotImplementedError("The 'match' method must be implemented.")
+
+    def match_any(self, part: filters.MatchAny) -> Any:
+        raise NotImplementedError("The 'match_any' method must be implemented.")
+
+    def range(self, part: filters.Range) -> Any:
+        raise NotImplementedError("The 'range' method must be implemented.")
+
+    def is_empty(self, part: filters.IsEmpty) -> Any:
+        raise NotImplementedError("The 'is_empty' method must be implemented.")
+
+    def substring(self, part: filters.Substring) -> Any:
+        raise NotImplementedError("The 'substring' method must be implemented.")
+
+
+_CONSTRUCTORS: dict[type, str] = {
+    filters.Match: "match",
+    filters.MatchAny: "match_any",
+    filters.Range: "range",
+    filters.IsEmpty: "is_empty",
+    filters.Substring: "substring",
+}
+
+
 class Engine:
-    """Base of the engines; each method must be implemented."""
+    """Base of the engines: what is the same for both is written here, on a few native primitives (``_...``).
+
+    Public methods translate native exceptions with :meth:`classify` (``vectorstore.toolkit.translated``).
+    """
 
     #: False where the engine's boolean match is unreliable (see :mod:`.payload`).
     native_bools: bool = True
+    #: The engine's native filter vocabulary.
+    builder: FilterBuilder
 
     def capabilities(self) -> Capabilities:
         raise NotImplementedError("The 'capabilities' method must be implemented.")
@@ -60,34 +111,84 @@ class Engine:
     def upsert(self, name: str, ids: list[str], vectors: np.ndarray, payloads: list[dict[str, Any]]) -> None:
         raise NotImplementedError("The 'upsert' method must be implemented.")
 
-    def retrieve(self, name: str, ids: list[str], payload: list[str] | bool, vector: bool) -> list[Any]:
-        raise NotImplementedError("The 'retrieve' method must be implemented.")
-
     def delete_ids(self, name: str, ids: list[str]) -> None:
         raise NotImplementedError("The 'delete_ids' method must be implemented.")
 
+    # -- shared on native primitives ----------------------------------------------------------------------------
+
+    @translated("get")
+    def retrieve(self, name: str, ids: list[str], payload: list[str] | bool, vector: bool) -> list[Any]:
+        return self._retrieve(name, ids, payload, self._vectors(name, vector))
+
+    @translated("delete")
     def delete_where(self, name: str, where: Clause) -> None:
-        raise NotImplementedError("The 'delete_where' method must be implemented.")
+        self._delete_matching(name, self.builder.build(where))
 
+    @translated("count")
     def count(self, name: str, where: Clause | None) -> int:
-        raise NotImplementedError("The 'count' method must be implemented.")
+        return self._count(name, self.builder.optional(where))
 
+    @translated("query")
     def query(
         self, name: str, vectors: np.ndarray, k: int, where: Clause | None, payload: list[str] | bool, vector: bool
     ) -> list[Sequence[Any]]:
         """Top ``k`` hits per query row, best first, with the engine's raw scores."""
-        raise NotImplementedError("The 'query' method must be implemented.")
+        using = self.shape(name).vector
+        native = self.builder.optional(where)
+        with_vector = self._vectors(name, vector)
+        return self._query(name, [self._request(row, using, native, k, payload, with_vector) for row in vectors])
 
+    @translated("scan")
     def scroll(
         self, name: str, where: Clause | None, limit: int, offset: Any, payload: list[str] | bool, vector: bool
     ) -> tuple[list[Any], Any]:
         """One page of points in id order from ``offset`` (None: the start), and the next offset (None: done)."""
-        raise NotImplementedError("The 'scroll' method must be implemented.")
+        native = self.builder.optional(where)
+        return self._scroll(name, native, limit, offset, payload, self._vectors(name, vector))
+
+    def _vectors(self, name: str, wanted: bool) -> list[str] | bool:
+        """The ``with_vector(s)`` argument: the collection's vector name if it has one, else a plain bool."""
+        vector_name = self.shape(name).vector
+        return [vector_name] if wanted and vector_name else wanted
 
     def vector_of(self, point: Any, shape: Shape) -> Any:
         """A point's vector as a list of floats, unwrapped from the named-vector dict if any."""
         vector = point.vector
         return vector[shape.vector] if isinstance(vector, dict) else vector
+
+    # -- native primitives --------------------------------------------------------------------------------------
+
+    def _retrieve(self, name: str, ids: list[str], payload: list[str] | bool, vectors: list[str] | bool) -> list[Any]:
+        raise NotImplementedError("The '_retrieve' method must be implemented.")
+
+    def _delete_matching(self, name: str, native: Any) -> None:
+        raise NotImplementedError("The '_delete_matching' method must be implemented.")
+
+    def _count(self, name: str, native: Any) -> int:
+        raise NotImplementedError("The '_count' method must be implemented.")
+
+    def _request(
+        self,
+        row: np.ndarray,
+        using: str | None,
+        native: Any,
+        k: int,
+        payload: list[str] | bool,
+        vectors: list[str] | bool,
+    ) -> Any:
+        """One native query request for one query row."""
+        raise NotImplementedError("The '_request' method must be implemented.")
+
+    def _query(self, name: str, requests: list[Any]) -> list[Sequence[Any]]:
+        """Run the requests built by :meth:`_request`: one list of hits per request, in order."""
+        raise NotImplementedError("The '_query' method must be implemented.")
+
+    def _scroll(
+        self, name: str, native: Any, limit: int, offset: Any, payload: list[str] | bool, vectors: list[str] | bool
+    ) -> tuple[list[Any], Any]:
+        raise NotImplementedError("The '_scroll' method must be implemented.")
+
+    # -- lifecycle and errors -----------------------------------------------------------------------------------
 
     def optimize(self, name: str) -> bool:
         """Build indexes and vacuum now; True if anything changed. Engines that do this themselves return False."""
@@ -96,30 +197,7 @@ class Engine:
     def close(self) -> None:
         raise NotImplementedError("The 'close' method must be implemented.")
 
-    def classify(self, exc: Exception, operation: str, name: str | None) -> VectorStoreError:
-        """Our error for a native exception (the caller chains the native one as ``__cause__``)."""
-        return BackendError(f"qdrant {operation} failed{_on(name)}: {exc}", collection=name)
-
-
-def _on(name: str | None) -> str:
-    return f" on collection {name!r}" if name else ""
-
-
-def native_errors(operation: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
-    """Decorate an engine method so native exceptions leave it as our errors, the native one as ``__cause__``."""
-
-    def decorate(method: Callable[P, T]) -> Callable[P, T]:
-        @functools.wraps(method)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-            try:
-                return method(*args, **kwargs)
-            except VectorStoreError:
-                raise
-            except Exception as exc:
-                engine: Engine = args[0]  # type: ignore[assignment]
-                name = args[1] if len(args) > 1 and isinstance(args[1], str) else None
-                raise engine.classify(exc, operation, name) from exc
-
-        return wrapper
-
-    return decorate
+    def classify(self, exc: Exception, operation: str, collection: str | None) -> VectorStoreError:
+        """Our error for a native exception (the toolkit chains the native one as ``__cause__``)."""
+        where = f" on collection {collection!r}" if collection else ""
+        return BackendError(f"qdrant {operation} failed{where}: {exc}", collection=collection)

@@ -31,6 +31,7 @@ from typing import Any, Union
 from vectorstore.errors import UnsupportedFilter
 from vectorstore.filters import And, Condition, DocumentContains, Node, Not, Or
 from vectorstore.models import Scalar
+from vectorstore.toolkit import FilterVisitor
 
 from .payload import BOOLS_FIELD, LISTS_FIELD, bool_tag
 
@@ -97,8 +98,10 @@ def field_path(key: str) -> str:
     return f'"{key}"'
 
 
-class Translator:
+class Translator(FilterVisitor[Part]):
     """Turns filter trees into :class:`Clause` trees for one payload layout and engine."""
+
+    label = "the Qdrant filter translation"
 
     def __init__(self, document_field: str, *, native_bools: bool) -> None:
         self.document_path = field_path(document_field)
@@ -106,23 +109,22 @@ class Translator:
         self.native_bools = native_bools
 
     def translate(self, node: Node) -> Clause:
-        part = self._part(node)
+        part = self.visit(node)
         return part if isinstance(part, Clause) else Clause(must=(part,))
 
-    def _part(self, node: Node) -> Part:
-        if isinstance(node, Condition):
-            return self._condition(node)
-        if isinstance(node, And):
-            return _all(self._part(child) for child in node.children)
-        if isinstance(node, Or):
-            return _any(self._part(child) for child in node.children)
-        if isinstance(node, Not):
-            return Clause(must_not=(self._part(node.child),))
-        if isinstance(node, DocumentContains):
-            return Substring(self.document_path, node.text)
-        raise TypeError(f"not a filter node: {node!r}")
+    def and_(self, node: And) -> Part:
+        return _all(self.visit(child) for child in node.children)
 
-    def _condition(self, node: Condition) -> Part:
+    def or_(self, node: Or) -> Part:
+        return _any(self.visit(child) for child in node.children)
+
+    def not_(self, node: Not) -> Part:
+        return Clause(must_not=(self.visit(node.child),))
+
+    def document(self, node: DocumentContains) -> Part:
+        return Substring(self.document_path, node.text)
+
+    def condition(self, node: Condition) -> Part:
         key, op, value = node.key, node.op, node.value
         path = field_path(key)
         if op == "$exists":
