@@ -10,7 +10,8 @@ What Chroma does differently and how it is closed, in one place each:
 - ``delete_collection`` leaks list-valued metadata into later records (chroma#7594), so it empties first;
 - batches: Chroma refuses more than ``get_max_batch_size()`` (5461) records per call; the store chunks writes to
   ``capabilities.max_batch`` and this adapter chunks its own id lists and query rows;
-- errors: :mod:`.errors`; one owner per directory: :mod:`.locking`;
+- errors: :mod:`.errors` (the rules for ``vectorstore.toolkit.native_errors``);
+  one owner per directory: ``vectorstore.toolkit.DirectoryLock``;
 - durability: a kill can leave a collection's HNSW files unreadable for good (issue 11); embedded stores keep
   Chroma's write-ahead log (:mod:`.wal`, compacted as writes go) and :meth:`ChromaAdapter.repair` rebuilds a
   collection from it (:mod:`.recovery`).
@@ -38,12 +39,13 @@ from vectorstore.batch import RecordBatch
 from vectorstore.errors import BackendError, CollectionNotFound, UnsupportedFeature, VectorStoreError
 from vectorstore.filters import Node
 from vectorstore.health import Check, RepairReport
+from vectorstore.toolkit import native_errors
 from vectorstore.models import Capabilities, CollectionInfo, Match, Metric
 
 from . import recovery, records, wal
 from .clients import open_client
 from .config import ChromaConfig
-from .errors import is_transient, translate
+from .errors import classify, is_transient
 from .filters import to_where
 
 T = TypeVar("T")
@@ -107,19 +109,18 @@ class ChromaAdapter(Adapter):
 
     def _call(self, operation: str, collection: str | None, call: Callable[[], T], *, read: bool = False) -> T:
         """Run a native call, retrying transient read failures and translating every native exception."""
-        attempt = 0
-        while True:
-            try:
-                return call()
-            except VectorStoreError:
-                raise
-            except Exception as exc:
-                attempt += 1
-                if not (read and attempt < _READ_ATTEMPTS and is_transient(exc)):
-                    raise translate(exc, operation, collection) from exc
-                with self._lock:
-                    self._transient_retries += 1
-                time.sleep(0.005 * 2**attempt)
+        with native_errors(classify, operation, collection):
+            attempt = 0
+            while True:
+                try:
+                    return call()
+                except Exception as exc:
+                    attempt += 1
+                    if not (read and attempt < _READ_ATTEMPTS and is_transient(exc)):
+                        raise
+                    with self._lock:
+                        self._transient_retries += 1
+                    time.sleep(0.005 * 2**attempt)
 
     def _handle(self, name: str) -> _Handle:
         with self._lock:
