@@ -175,9 +175,7 @@ class Applier(threading.Thread):
         """Apply everything after ``seq`` again (after a backfill's copy: see :mod:`.backfill`)."""
         with self.changed:
             self.cursor = min(self.cursor, seq)
-            self.replaying_since = self.cursor
-            self.started.clear()
-            self.applied.clear()
+            self.replaying_since = self.cursor  # the mirror compares nothing until the replay is done
             self.changed.notify_all()
         self.journal.set_state(cursor=self.cursor)
 

@@ -190,9 +190,9 @@ def cutover(path: Path, *, force: bool = False, drain_timeout_s: float = 300.0, 
     try:
         assert isinstance(store, ShadowedStore)
         result.drained = store.wait_caught_up(drain_timeout_s)
-        shadow = store.applier.shadow
-        if result.drained and shadow is not None:
-            report = verify(store.primary, shadow, sample=sample)
+        if result.drained:
+            with open_store(store.settings.url) as shadow:  # shares the applier's handle if it has one open
+                report = verify(store.primary, shadow, sample=sample)
             result.verified = report.ok
             for item in report.collections:
                 if item.error:
