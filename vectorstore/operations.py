@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from .adapter import Adapter
+from .errors import ConfigurationError
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,23 @@ OPERATIONS: dict[str, Op] = {
 }
 
 _Wrapper = TypeVar("_Wrapper", bound=type)
+
+
+def operations_of(adapter: Adapter) -> dict[str, Op]:
+    """The table plus ``adapter``'s extensions, checked once (when a worker starts): each extension is a method of
+    the adapter and does not redefine a base operation."""
+    for name in adapter.extensions:
+        if name in OPERATIONS:
+            raise ConfigurationError(
+                f"the {adapter.name} adapter lists the base operation {name!r} in its extensions; remove it from "
+                "extensions (base operations are forwarded already)"
+            )
+        if not callable(getattr(adapter, name, None)):
+            raise ConfigurationError(
+                f"the {adapter.name} adapter lists {name!r} in its extensions but has no method of that name; "
+                "add the method or remove the entry"
+            )
+    return {**OPERATIONS, **adapter.extensions}
 
 
 def collection_of(op: Op, args: tuple[Any, ...]) -> str | None:

@@ -4,15 +4,18 @@ base signatures), the worker runs nothing outside it, and the test-only fault op
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
+from typing import ClassVar
 
 import pytest
 
 from vectorstore.adapter import Adapter
-from vectorstore.errors import UnsupportedFeature
+from vectorstore.adapters.memory import MemoryAdapter
+from vectorstore.errors import ConfigurationError, UnsupportedFeature
 from vectorstore.healing import RefusingAdapter
 from vectorstore.isolation import IsolatedAdapter
 from vectorstore.isolation.faults import ARM, ENVIRONMENT_VARIABLE, FaultingAdapter
-from vectorstore.operations import OPERATIONS, Op
+from vectorstore.operations import OPERATIONS, Op, operations_of
 
 from .conftest import Opener
 from .helpers import isolated
@@ -57,3 +60,37 @@ def test_the_fault_operation_exists_only_when_enabled(open_isolated: Opener, mon
     assert supervisor.extensions == {}
     with pytest.raises(ValueError, match=f"unknown isolation request '{ARM}'"):
         supervisor.call(ARM, Op(idempotent=False, collection_arg=False), (None,))
+
+
+class _Declaring(MemoryAdapter):
+    """A reference adapter with one real extension."""
+
+    name = "declaring"
+    extensions: ClassVar[Mapping[str, Op]] = {"vacuum": Op(idempotent=True)}
+
+    def vacuum(self, name: str) -> int:
+        return 0
+
+
+class _Missing(MemoryAdapter):
+    name = "missing"
+    extensions: ClassVar[Mapping[str, Op]] = {"vacuum": Op(idempotent=True)}
+
+
+class _Shadowing(MemoryAdapter):
+    name = "shadowing"
+    extensions: ClassVar[Mapping[str, Op]] = {"upsert": Op(idempotent=False)}
+
+
+def test_an_adapters_extensions_join_the_table() -> None:
+    assert operations_of(_Declaring()) == {**OPERATIONS, "vacuum": Op(idempotent=True)}
+    assert operations_of(MemoryAdapter()) == OPERATIONS
+
+
+@pytest.mark.parametrize(
+    ("adapter", "message"),
+    [(_Missing, "lists 'vacuum' in its extensions but has no method"), (_Shadowing, "base operation 'upsert'")],
+)
+def test_a_wrong_extension_is_a_configuration_error_naming_it(adapter: type[Adapter], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        operations_of(adapter())

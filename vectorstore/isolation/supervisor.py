@@ -62,8 +62,8 @@ class Supervisor:
         with self._lock:
             hello = self._start()
         self.capabilities: Capabilities = hello.capabilities
-        #: The worker adapter's own operations; the table's own entries cannot be redefined by an adapter.
-        self.extensions: dict[str, Op] = {name: op for name, op in hello.extensions.items() if name not in OPERATIONS}
+        #: The worker adapter's own operations (checked in the worker: none redefines a base operation).
+        self.extensions: dict[str, Op] = dict(hello.extensions)
 
     # -- calls ----------------------------------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from ..adapter import Adapter
 from ..errors import BackendError
-from ..operations import OPERATIONS
+from ..operations import Op, operations_of
 from ..registry import AdapterSpec
 from .protocol import STOP, Failure, Hello, Reply, Request
 from .scans import SCAN_NEXT, WorkerScans
@@ -51,19 +51,25 @@ def run(
     _exit_with_parent(done, orphan_grace_s)
     channel = Channel(conn)
     try:
-        adapter: Adapter = spec.load_adapter()(config)
+        adapter = _adapter(spec, config)
+        operations = operations_of(adapter)  # the process ends at once if this raises, releasing the backend
     except Exception as exc:
         channel.send(Reply(False, Failure.capture(exc)))
         return
+    try:
+        channel.send(Hello(os.getpid(), adapter.capabilities, dict(adapter.extensions)))
+        _serve(channel, adapter, operations)
+    finally:
+        done.set()
+
+
+def _adapter(spec: AdapterSpec, config: BaseModel) -> Adapter:
+    adapter: Adapter = spec.load_adapter()(config)
     if os.environ.get(FAULTS_VARIABLE) == "1":  # test-only; see .faults
         from .faults import FaultingAdapter
 
-        adapter = FaultingAdapter(adapter)
-    try:
-        channel.send(Hello(os.getpid(), adapter.capabilities, dict(adapter.extensions)))
-        _serve(channel, adapter)
-    finally:
-        done.set()
+        return FaultingAdapter(adapter)
+    return adapter
 
 
 def _arm_faulthandler(path: str) -> None:
@@ -91,10 +97,10 @@ def _exit_with_parent(done: threading.Event, grace_s: float) -> None:
     threading.Thread(target=watch, name="vectorstore-parent-watch", daemon=True).start()
 
 
-def _serve(channel: Channel, adapter: Adapter) -> None:
+def _serve(channel: Channel, adapter: Adapter, operations: dict[str, Op]) -> None:
     scans = WorkerScans()
     try:
-        stop_requested = _loop(channel, adapter, scans)
+        stop_requested = _loop(channel, adapter, operations, scans)
     finally:
         scans.close_all()
     try:
@@ -106,9 +112,8 @@ def _serve(channel: Channel, adapter: Adapter) -> None:
         channel.send(reply)
 
 
-def _loop(channel: Channel, adapter: Adapter, scans: WorkerScans) -> bool:
+def _loop(channel: Channel, adapter: Adapter, operations: dict[str, Op], scans: WorkerScans) -> bool:
     """Answer requests until the host asks to stop (True) or the pipe ends (False)."""
-    operations = {**adapter.extensions, **OPERATIONS}
     calls = {name: getattr(adapter, name) for name, op in operations.items() if not op.streaming}
     streams = {name: getattr(adapter, name) for name, op in operations.items() if op.streaming}
     while True:

@@ -8,8 +8,8 @@ layout (:mod:`.payload`), filter translation (:mod:`.filters`), the restoration 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -89,7 +89,7 @@ def _scaled_up(queries: np.ndarray) -> np.ndarray:
 class QdrantAdapter(Adapter):
     name = "qdrant"
     capabilities: Capabilities
-    extensions = {"optimize": Op(idempotent=True)}
+    extensions: ClassVar[Mapping[str, Op]] = {"optimize": Op(idempotent=True)}
 
     def __init__(self, config: QdrantConfig | None = None) -> None:
         self.config = config or QdrantConfig(variant="memory")
