@@ -1,8 +1,10 @@
 """The worker process: builds the real adapter and runs the host's requests one at a time.
 
-It is started by a forkserver that has imported nothing but the backend, or with ``spawn`` (never forked from a
-host: Chroma's Rust runtime hangs in a child forked after a client was opened; see :mod:`.starting`), and owns the
-backend for its whole life. Before anything else it arms ``faulthandler`` on a file the host chose, so a native crash
+It runs only the operations of :data:`vectorstore.operations.OPERATIONS` and its adapter's ``extensions``
+(announced to the host in :class:`~.protocol.Hello`), and streams scans as :mod:`.scans` describes. It is started
+by a forkserver that has imported nothing but the backend, or with ``spawn`` (never forked from a host: Chroma's
+Rust runtime hangs in a child forked after a client was opened; see :mod:`.starting`), and owns the backend for its
+whole life. Before anything else it arms ``faulthandler`` on a file the host chose, so a native crash
 leaves the Python stack behind for the host's :class:`~vectorstore.errors.WorkerCrashed` message, and SIGUSR1
 dumps the stack of a hung call before the host kills it.
 
