@@ -18,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Self
 
 from ..errors import StoreLocked
 
@@ -78,7 +78,7 @@ class DirectoryLock:
             finally:
                 handle.close()
 
-    def __enter__(self) -> DirectoryLock:
+    def __enter__(self) -> Self:
         self.acquire()
         return self
 

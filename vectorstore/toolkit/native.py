@@ -44,7 +44,7 @@ class Classifying(Protocol):
 S = TypeVar("S", bound=Classifying)
 
 
-class native_errors(ContextDecorator):  # noqa: N801 - used like contextlib's lower-case context managers
+class native_errors(ContextDecorator):
     """Context manager (and decorator) that re-raises native exceptions as ``classify``'s :class:`VectorStoreError`.
 
     ``BaseException``\\ s that are not ``Exception`` (``KeyboardInterrupt``, ``SystemExit``) pass untouched.

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pytest
+from vectorstore_chroma.filters import to_where
 
 import vectorstore
+from vectorstore.errors import UnsupportedFilter
 from vectorstore.filters import And, Condition, Node, Not, Or, matches, parse_filter
 from vectorstore.store import VectorStore
-from vectorstore_chroma.filters import to_where
 
 NUMBERS: list[Any] = [-3, -2, -1, 0, 1, 2, 3, -2.5, -0.5, 0.5, 2.5, 1.0, -2.0, 2**53, -(2**53)]
 SCALARS: list[Any] = [*NUMBERS, True, False, "a", "b", "", "1", "ünï"]
@@ -164,3 +166,17 @@ def test_not_is_pushed_to_the_leaves() -> None:
     assert to_where(Not(Not(a))) == {"n": {"$eq": 1}}
     node: Node = Not(Condition("n", "$gt", 2))
     assert to_where(node) == {"$or": [{"n": {"$lte": 2}}, {"_vs_num_n": {"$ne": True}}]}
+
+
+@dataclass(frozen=True)
+class _Near:
+    """A node kind the tree does not define."""
+
+    key: str
+
+
+@pytest.mark.parametrize("tree", [_Near("n"), Not(_Near("n")), Or((Condition("n", "$eq", 1), _Near("n")))])
+def test_an_unknown_node_is_an_unsupported_filter(tree: Any) -> None:
+    """Refused before Chroma sees anything, negated or not (a ``TypeError`` deep in the translation before)."""
+    with pytest.raises(UnsupportedFilter, match="is not a filter node"):
+        to_where(tree)

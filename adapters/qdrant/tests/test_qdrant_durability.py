@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -138,3 +139,19 @@ def test_embedded_and_local_mode_directories_are_not_confused(tmp_path: Path) ->
         vectorstore.open(f"qdrant+local://{tmp_path}/edge")
     with pytest.raises(ConfigurationError, match="qdrant\\+local://"):
         vectorstore.open(f"qdrant://{tmp_path}/local")
+
+
+def test_chroma_and_qdrant_stores_on_one_directory_exclude_each_other(tmp_path: Path) -> None:
+    """Both adapters lock ``DIR/.vectorstore.lock`` (vectorstore.toolkit.DirectoryLock), whichever opens first."""
+    pytest.importorskip("vectorstore_chroma")
+    directory = tmp_path / "shared"
+    chroma, qdrant = f"chroma://{directory}?isolation=none", f"qdrant://{directory}?isolation=none"
+    for owner, other, label in ((chroma, qdrant, "Qdrant"), (qdrant, chroma, "Chroma")):
+        with vectorstore.open(owner):
+            script = f"import vectorstore\ntry:\n    vectorstore.open({other!r})\nexcept Exception as exc:\n"
+            script += "    print(type(exc).__name__, exc)\n"
+            child = subprocess.run(
+                [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+            )
+            expected = f"StoreLocked the {label} store at {directory} is already open (pid {os.getpid()}, "
+            assert child.stdout.startswith(expected), child.stdout + child.stderr

@@ -7,14 +7,17 @@ translation is wrong: qdrant-edge-py's boolean match, list elements, type strict
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from vectorstore_qdrant.filters import Translator
 
 import vectorstore
 from vectorstore.errors import UnsupportedFilter
-from vectorstore.filters import matches, parse_filter
+from vectorstore.filters import And, Condition, Not, matches, parse_filter
 from vectorstore.store import VectorStore
 
 ROWS: dict[str, tuple[str | None, dict]] = {
@@ -118,3 +121,19 @@ def test_edge_boolean_match_bug_is_real(tmp_path: Path) -> None:
     finally:
         shard.close()
     assert [p.id for p in found] == [2]
+
+
+@dataclass(frozen=True)
+class _Near:
+    """A node kind the tree does not define."""
+
+    key: str
+
+
+@pytest.mark.parametrize("native_bools", [True, False])
+@pytest.mark.parametrize("tree", [_Near("v"), Not(_Near("v")), And((Condition("v", "$eq", 1), _Near("v")))])
+def test_an_unknown_node_is_an_unsupported_filter(tree: Any, native_bools: bool) -> None:
+    """Refused by the translation both engines share (a ``TypeError`` before), before any engine sees it."""
+    translator = Translator("document", native_bools=native_bools)
+    with pytest.raises(UnsupportedFilter, match="is not a filter node"):
+        translator.translate(tree)
