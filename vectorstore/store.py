@@ -17,7 +17,7 @@ from typing import Any
 
 from . import completion, scores, validation
 from .adapter import Adapter
-from .batch import RecordBatch
+from .batch import RecordBatch, chunked
 from .errors import (
     CollectionExists,
     CollectionNotFound,
@@ -186,7 +186,7 @@ class VectorStore:
             return RecordBatch.empty(fields, info.dimension)
         with self._known(name):
             found = RecordBatch.concat(
-                [self.adapter.get(name, chunk, fields) for chunk in _chunks(wanted, self._limit(len(wanted)))], fields
+                [self.adapter.get(name, list(ids), fields) for ids in chunked(wanted, self._limit(len(wanted)))], fields
             )
         position = {record_id: p for p, record_id in enumerate(found.ids)}
         order = [position[i] for i in wanted if i in position]
@@ -212,7 +212,7 @@ class VectorStore:
         if not clean:
             return 0
         with self._known(name):
-            counts = [self.adapter.delete(name, chunk, None) for chunk in _chunks(clean, self._limit(len(clean)))]
+            counts = [self.adapter.delete(name, list(ids), None) for ids in chunked(clean, self._limit(len(clean)))]
         return None if any(n is None for n in counts) else sum(counts)  # type: ignore[arg-type]
 
     def count(self, name: str, where: Where = None, document: Where = None) -> int:
@@ -345,11 +345,6 @@ class VectorStore:
                 "see its capabilities (vectorstore info)"
             )
         return node
-
-
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class _ForgetOnMissing:

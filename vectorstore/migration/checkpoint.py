@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from ..batch import chunked
+
 DEFAULT_DIRECTORY = Path(".vectorstore") / "migrations"
 #: sqlite's limit on bound parameters is 32766 on current builds, 999 on old ones.
 _CHUNK = 900
@@ -45,9 +47,6 @@ def checkpoint_path(directory: Path, source: str, target: str, collection: str) 
     return directory / f"{key}.sqlite"
 
 
-def _chunks(items: list[str]) -> Iterator[list[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
 
 
 class Checkpoint:
@@ -107,7 +106,7 @@ class Checkpoint:
     def unknown(self, ids: list[str]) -> list[str]:
         """Those of ``ids`` neither in the source nor recorded as copied: records this migration did not write."""
         known: set[str] = set()
-        for chunk in _chunks(ids):
+        for chunk in map(list, chunked(ids, _CHUNK)):
             marks = ",".join("?" * len(chunk))
             query = f"SELECT id FROM source_ids WHERE id IN ({marks}) UNION SELECT id FROM done WHERE id IN ({marks})"
             known.update(row[0] for row in self._db.execute(query, chunk + chunk))
@@ -121,7 +120,7 @@ class Checkpoint:
     def digests(self, ids: list[str]) -> dict[str, bytes]:
         """Recorded digests of those of ``ids`` already copied."""
         found: dict[str, bytes] = {}
-        for chunk in _chunks(ids):
+        for chunk in map(list, chunked(ids, _CHUNK)):
             marks = ",".join("?" * len(chunk))
             found.update(self._db.execute(f"SELECT id, digest FROM done WHERE id IN ({marks})", chunk).fetchall())
         return found

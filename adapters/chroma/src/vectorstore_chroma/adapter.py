@@ -8,8 +8,8 @@ What Chroma does differently and how it is closed, in one place each:
   :func:`vectorstore.scores.from_distance`; the metric is read back from the collection's configuration;
 - ``delete`` counts: Chroma reports deleted *missing* ids too (#2841), so ids are looked up first;
 - ``delete_collection`` leaks list-valued metadata into later records (chroma#7594), so it empties first;
-- batches: Chroma refuses more than ``get_max_batch_size()`` (5461) records per call; the store chunks writes to
-  ``capabilities.max_batch`` and this adapter chunks its own id lists and query rows;
+- batches: Chroma refuses more than ``get_max_batch_size()`` (5461) records per call; the store chunks writes, ids
+  and query rows to ``capabilities.max_batch``, this adapter only the id lists it finds itself (scans, filters);
 - errors: :mod:`.errors` (the rules for ``vectorstore.toolkit.native_errors``);
   one owner per directory: ``vectorstore.toolkit.DirectoryLock``;
 - durability: a kill can leave a collection's HNSW files unreadable for good (issue 11); embedded stores keep
@@ -35,7 +35,7 @@ from chromadb.api.models.Collection import Collection as ChromaCollection
 
 from vectorstore import scores
 from vectorstore.adapter import Adapter
-from vectorstore.batch import RecordBatch
+from vectorstore.batch import RecordBatch, chunked
 from vectorstore.errors import BackendError, CollectionNotFound, UnsupportedFeature, VectorStoreError
 from vectorstore.filters import Node
 from vectorstore.health import Check, RepairReport
@@ -178,9 +178,7 @@ class ChromaAdapter(Adapter):
 
     def _chunks(self, items: Sequence[T]) -> Iterator[Sequence[T]]:
         """``max_batch``-sized pieces of an id list this adapter found itself (the store chunks what callers pass)."""
-        size = self.capabilities.max_batch or len(items) or 1
-        for start in range(0, len(items), size):
-            yield items[start : start + size]
+        return chunked(items, self.capabilities.max_batch or len(items) or 1)
 
     # -- collections --------------------------------------------------------------------------------------------
 
