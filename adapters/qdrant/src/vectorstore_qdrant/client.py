@@ -37,7 +37,7 @@ from vectorstore.toolkit import translated
 from . import filters
 from .config import DEFAULT_PORT, QdrantConfig
 from .directory import MANIFEST_FILE
-from .engine import Engine, FilterBuilder, Shape
+from .engine import Engine, FilterBuilder, Search, Shape
 from .payload import INDEXED_FIELDS
 
 _DISTANCE: dict[Metric, m.Distance] = {"cosine": m.Distance.COSINE, "dot": m.Distance.DOT, "l2": m.Distance.EUCLID}
@@ -243,22 +243,14 @@ class ClientEngine(Engine):
         with self._call() as client:
             return client.count(name, count_filter=native, exact=True).count
 
-    def _request(
-        self,
-        row: np.ndarray,
-        using: str | None,
-        native: Any,
-        k: int,
-        payload: list[str] | bool,
-        vectors: list[str] | bool,
-    ) -> Any:
+    def _request(self, row: np.ndarray, search: Search) -> Any:
         return m.QueryRequest(
             query=row.tolist(),
-            using=using,
-            filter=native,
-            limit=k,
-            with_payload=payload,
-            with_vector=vectors,
+            using=search.using,
+            filter=search.filter,
+            limit=search.limit,
+            with_payload=search.payload,
+            with_vector=search.vector,
             params=self._params,
         )
 

@@ -27,7 +27,7 @@ from vectorstore.toolkit import translated
 
 from . import filters
 from .directory import StoreDirectory
-from .engine import Engine, FilterBuilder, Shape
+from .engine import Engine, FilterBuilder, Search, Shape
 from .payload import INDEXED_FIELDS
 
 _DISTANCE = {"cosine": qe.Distance.Cosine, "dot": qe.Distance.Dot, "l2": qe.Distance.Euclid}
@@ -160,21 +160,13 @@ class EdgeEngine(Engine):
     def _count(self, name: str, native: Any) -> int:
         return self._shard(name).count(qe.CountRequest(exact=True, filter=native))  # type: ignore[no-any-return]
 
-    def _request(
-        self,
-        row: np.ndarray,
-        using: str | None,
-        native: Any,
-        k: int,
-        payload: list[str] | bool,
-        vectors: list[str] | bool,
-    ) -> Any:
+    def _request(self, row: np.ndarray, search: Search) -> Any:
         return qe.QueryRequest(
-            limit=k,
-            query=qe.Query.Nearest(row, using=using),
-            filter=native,
-            with_payload=payload,
-            with_vector=vectors,
+            limit=search.limit,
+            query=qe.Query.Nearest(row, using=search.using),
+            filter=search.filter,
+            with_payload=search.payload,
+            with_vector=search.vector,
             params=self._params,
         )
 

@@ -4,6 +4,11 @@ Engines speak Qdrant: point ids, payload dicts and :class:`~.filters.Clause` fil
 layout, scores and include handling live once in the adapter. Points and hits come back as the engine's own objects,
 which share the attributes the adapter reads (``id``, ``payload``, ``vector``, and ``score`` for hits); vectors are
 already unwrapped from named-vector dicts.
+
+qdrant-client and qdrant-edge-py mirror each other, so what is the same is written once here: the walk from a
+:class:`~.filters.Clause` to native filter objects (:class:`FilterBuilder`, each engine supplies six constructors)
+and ``retrieve``/``count``/``query``/``scroll``/``delete_where`` on a few native primitives (``_count``,
+``_request``...). An engine module holds only what its native API does differently.
 """
 
 from __future__ import annotations
@@ -29,6 +34,17 @@ class Shape:
     dimension: int
     metric: Metric
     vector: str | None = None
+
+
+@dataclass(frozen=True)
+class Search:
+    """What every row of one query asks the engine for (the same for all rows)."""
+
+    using: str | None  # the vector name, None for the unnamed vector
+    filter: Any  # the native filter, or None
+    limit: int
+    payload: list[str] | bool
+    vector: list[str] | bool
 
 
 class FilterBuilder:
@@ -133,10 +149,8 @@ class Engine:
         self, name: str, vectors: np.ndarray, k: int, where: Clause | None, payload: list[str] | bool, vector: bool
     ) -> list[Sequence[Any]]:
         """Top ``k`` hits per query row, best first, with the engine's raw scores."""
-        using = self.shape(name).vector
-        native = self.builder.optional(where)
-        with_vector = self._vectors(name, vector)
-        return self._query(name, [self._request(row, using, native, k, payload, with_vector) for row in vectors])
+        search = Search(self.shape(name).vector, self.builder.optional(where), k, payload, self._vectors(name, vector))
+        return self._query(name, [self._request(row, search) for row in vectors])
 
     @translated("scan")
     def scroll(
@@ -167,15 +181,7 @@ class Engine:
     def _count(self, name: str, native: Any) -> int:
         raise NotImplementedError("The '_count' method must be implemented.")
 
-    def _request(
-        self,
-        row: np.ndarray,
-        using: str | None,
-        native: Any,
-        k: int,
-        payload: list[str] | bool,
-        vectors: list[str] | bool,
-    ) -> Any:
+    def _request(self, row: np.ndarray, search: Search) -> Any:
         """One native query request for one query row."""
         raise NotImplementedError("The '_request' method must be implemented.")
 
