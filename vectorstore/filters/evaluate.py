@@ -6,7 +6,7 @@ change here changes the contract.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..toolkit.visiting import FilterVisitor
@@ -52,33 +52,47 @@ def _condition(node: Condition, metadata: Mapping[str, Any]) -> bool:
     return bool(stored <= operand)  # type: ignore[operator]
 
 
-class _Evaluator(FilterVisitor[bool]):
-    """Whether one record satisfies a node."""
+#: A compiled filter: whether a record with this metadata (``{}`` for none) and document matches.
+Test = Callable[[Mapping[str, Any], "str | None"], bool]
+
+
+class _Compiler(FilterVisitor[Test]):
+    """Compiles a tree into nested closures once, so evaluating it per record costs no dispatch."""
 
     label = "the reference evaluator"
 
-    def __init__(self, metadata: Mapping[str, Any], document: str | None) -> None:
-        self.metadata = metadata
-        self.text = document
+    def condition(self, node: Condition) -> Test:
+        return lambda metadata, document: _condition(node, metadata)
 
-    def condition(self, node: Condition) -> bool:
-        return _condition(node, self.metadata)
+    def and_(self, node: And) -> Test:
+        tests = tuple(self.visit(child) for child in node.children)
+        return lambda metadata, document: all(test(metadata, document) for test in tests)
 
-    def and_(self, node: And) -> bool:
-        return all(self.visit(child) for child in node.children)
+    def or_(self, node: Or) -> Test:
+        tests = tuple(self.visit(child) for child in node.children)
+        return lambda metadata, document: any(test(metadata, document) for test in tests)
 
-    def or_(self, node: Or) -> bool:
-        return any(self.visit(child) for child in node.children)
+    def not_(self, node: Not) -> Test:
+        test = self.visit(node.child)
+        return lambda metadata, document: not test(metadata, document)
 
-    def not_(self, node: Not) -> bool:
-        return not self.visit(node.child)
+    def document(self, node: DocumentContains) -> Test:
+        text = node.text
+        return lambda metadata, document: document is not None and text in document
 
-    def document(self, node: DocumentContains) -> bool:
-        return self.text is not None and node.text in self.text
+
+_COMPILER = _Compiler()
+#: The last tree compiled and its test: callers evaluate one filter over many records, one call per record.
+_last: tuple[Node | None, Test] = (None, lambda metadata, document: True)
 
 
 def matches(node: Node | None, metadata: Mapping[str, Any] | None, document: str | None = None) -> bool:
     """Whether a record with this metadata and document satisfies the filter (``None`` matches everything)."""
+    global _last
     if node is None:
         return True
-    return _Evaluator(metadata or {}, document).visit(node)
+    last, test = _last
+    if last is not node:  # identity, not equality: cheap, and the reference held here keeps the id from reuse
+        test = _COMPILER.visit(node)
+        _last = (node, test)
+    return test(metadata or {}, document)

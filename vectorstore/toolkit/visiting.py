@@ -31,17 +31,23 @@ class FilterVisitor(Generic[T]):
     """Maps each node of a filter tree to a ``T``: subclasses implement ``condition``, ``and_``, ``or_``, ``not_``
     and ``document``, and call :meth:`visit` on children.
 
-    State a translation needs (a record being evaluated, whether the subtree is negated) lives on the visitor
+    State a translation needs (a payload layout, whether the subtree is negated) lives on the visitor
     instance; make a new visitor for a new state rather than passing extra arguments.
     """
 
     #: How the visitor is named in :class:`UnsupportedFilter` messages; defaults to the class name.
     label: ClassVar[str] = ""
+    #: Node class -> this class's method for it, built once per subclass: a dict lookup per node, no getattr.
+    _dispatch: ClassVar[dict[type, Callable[[Any, Any], Any]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._dispatch = _dispatch(cls)
 
     def visit(self, node: Node) -> T:
         """Dispatch ``node`` to the method for its kind; :class:`UnsupportedFilter` if it is not a filter node."""
-        method: Callable[[Any], T] = getattr(self, _method(node))
-        return method(node)
+        method = self._dispatch.get(type(node)) or self._dispatch[_kind(node)]
+        return method(self, node)  # type: ignore[no-any-return]
 
     def condition(self, node: Condition) -> T:
         return self._unsupported(node)
@@ -66,6 +72,13 @@ class FilterVisitor(Generic[T]):
         )
 
 
+def _dispatch(cls: type) -> dict[type, Callable[[Any, Any], Any]]:
+    return {kind: getattr(cls, method) for kind, (method, _) in _METHODS.items()}
+
+
+FilterVisitor._dispatch = _dispatch(FilterVisitor)
+
+
 def _kind(node: object) -> type:
     """The tree class ``node`` is (or derives from); :class:`UnsupportedFilter` for anything else."""
     kind = type(node)
@@ -78,7 +91,3 @@ def _kind(node: object) -> type:
         f"{node!r} is not a filter node (expected one of {', '.join(sorted(k.__name__ for k in _METHODS))}); "
         "build filters with vectorstore.filters.parse_filter"
     )
-
-
-def _method(node: object) -> str:
-    return _METHODS[_kind(node)][0]
