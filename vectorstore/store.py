@@ -26,10 +26,9 @@ from .errors import (
     UnsupportedFeature,
     UnsupportedFilter,
 )
-from .filters import Node, operators, parse_filter
+from .filters import Node, Where, operators, parse_filter
 from .models import Capabilities, CollectionInfo, Match, Metric, Record, UpsertResult
 
-Where = Mapping[str, Any] | None
 DEFAULT_SCAN_BATCH = 1000
 
 

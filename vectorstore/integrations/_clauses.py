@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-Where = dict[str, Any]
-Clause = Where | bool
+#: A filter in our language (what ``where=`` takes), as the integrations build it.
+FilterDict = dict[str, Any]
+Clause = FilterDict | bool
 
 
 def conjoin(*clauses: Clause) -> Clause:

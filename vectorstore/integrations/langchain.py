@@ -41,6 +41,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
 
 from .. import validation
 from ..errors import CollectionExists, CollectionNotFound, InvalidInput
+from ..filters import Where
 from ..models import Match, Metric, Record
 from ..opening import open as open_store
 from ..scores import relevance
@@ -51,7 +52,6 @@ DEFAULT_COLLECTION = "langchain"
 #: Metric of a collection this wrapper creates when none was asked for.
 DEFAULT_METRIC: Metric = "cosine"
 
-Where = Mapping[str, Any] | None
 
 
 def _document(item: Record | Match) -> Document:

@@ -34,7 +34,7 @@ from haystack.dataclasses import Document
 from haystack.errors import FilterError
 
 from ...errors import InvalidFilter, UnsupportedFilter
-from .._clauses import Clause, Where, conjoin, disjoin, negate
+from .._clauses import Clause, FilterDict, conjoin, disjoin, negate
 from .._values import kind
 from .documents import RESERVED_PREFIX
 
@@ -51,7 +51,7 @@ class UnsupportedHaystackFilter(FilterError, UnsupportedFilter):
 class Plan:
     """What to ask the store: ``ids`` (a lookup), else ``where`` (``None``: every document); ``empty``: no call."""
 
-    where: Where | None = None
+    where: FilterDict | None = None
     ids: list[str] | None = None
     empty: bool = False
 
