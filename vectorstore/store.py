@@ -153,6 +153,21 @@ class VectorStore:
         :class:`RecordBatch` (``upsert(name, batch)`` or ``batch=``; what ``scan_batches`` yields), which is checked
         in its columnar form.
         """
+        clean = self._upsert_batch(name, ids, vectors, documents, metadatas, records, batch)
+        self._write(name, clean)
+        return UpsertResult(upserted=len(clean))
+
+    def _upsert_batch(
+        self,
+        name: str,
+        ids: Sequence[str] | RecordBatch | None,
+        vectors: Any,
+        documents: Sequence[str | None] | None,
+        metadatas: Sequence[Mapping[str, Any] | None] | None,
+        records: Iterable[Record | Mapping[str, Any]] | None,
+        batch: RecordBatch | None,
+    ) -> RecordBatch:
+        """The validated batch an upsert's arguments describe, in whichever form they came; nothing is written."""
         info = self._shape(name)
         if isinstance(ids, RecordBatch):
             ids, batch = None, ids
@@ -167,10 +182,13 @@ class VectorStore:
             if records is not None:
                 ids, vectors, documents, metadatas = validation.records_to_columns(records)
             clean = validation.batch(info.name, info.dimension, ids, vectors, documents, metadatas)
+        return clean
+
+    def _write(self, name: str, clean: RecordBatch) -> None:
+        """Write a batch :meth:`_upsert_batch` validated, chunked to the adapter's ``max_batch``."""
         with self._known(name):
             for chunk in clean.chunks(self._limit(len(clean))):
                 self.adapter.upsert(name, chunk)
-        return UpsertResult(upserted=len(clean))
 
     def get(self, name: str, ids: Sequence[str], include: Iterable[str] | None = None) -> list[Record]:
         """Records in request order; missing ids are left out (a repeated id comes back once)."""

@@ -22,9 +22,9 @@ from .. import validation
 from ..batch import RecordBatch
 from ..errors import BackendError, BackendUnavailable, InvalidInput
 from ..events import emit
-from ..filters import parse_filter
+from ..filters import Where, parse_filter
 from ..models import CollectionInfo, Match, Metric, Record, UpsertResult
-from ..store import VectorStore, Where
+from ..store import VectorStore
 from ..toolkit import DirectoryLock
 from . import codec
 from .applier import Applier
@@ -189,23 +189,15 @@ class ShadowedStore(VectorStore):
         records: Iterable[Record | Mapping[str, Any]] | None = None,
         batch: RecordBatch | None = None,
     ) -> UpsertResult:
-        """Validated once here; the clean batch is what the journal keeps and what the primary gets."""
-        info = self._shape(name)
-        if isinstance(ids, RecordBatch):
-            ids, batch = None, ids
-        forms = [batch is not None, records is not None, any(v is not None for v in (ids, vectors, documents, metadatas))]
-        if sum(forms) > 1:
-            raise InvalidInput("pass either a RecordBatch, records=... or ids/vectors/documents/metadatas, not both")
-        if batch is not None:
-            if not isinstance(batch, RecordBatch):
-                raise InvalidInput(f"batch must be a vectorstore.RecordBatch, got {validation.describe(batch)}")
-            clean = validation.record_batch(info.name, info.dimension, batch)
-        else:
-            if records is not None:
-                ids, vectors, documents, metadatas = validation.records_to_columns(records)
-            clean = validation.batch(info.name, info.dimension, ids, vectors, documents, metadatas)
+        """Validated once; the clean batch is what the journal keeps and what the primary gets."""
+        clean = self._upsert_batch(name, ids, vectors, documents, metadatas, records, batch)
         text, blob = codec.batch_payload(clean)
-        return self._journaled(info.name, "upsert", text, blob, lambda: super(ShadowedStore, self).upsert(name, clean))
+
+        def write() -> UpsertResult:
+            self._write(name, clean)
+            return UpsertResult(upserted=len(clean))
+
+        return self._journaled(validation.collection_name(name), "upsert", text, blob, write)
 
     def delete(self, name: str, ids: Sequence[str] | None = None, where: Where = None,
                document: Where = None) -> int | None:
