@@ -28,11 +28,13 @@ ALL = ["vector", "document", "metadata"]
 class Pair:
     primary: str
     shadow: str
-    journal: Path
+    #: None: the default journal (``./.vectorstore/shadow/...`` of the working directory), which ``migrate`` finds.
+    journal: Path | None
     directory: Path
 
     def config(self, **shadow: Any) -> dict[str, Any]:
-        return {"url": self.primary, "shadow": {"url": self.shadow, "journal": str(self.journal), **shadow}}
+        journal = {} if self.journal is None else {"journal": str(self.journal)}
+        return {"url": self.primary, "shadow": {"url": self.shadow, **journal, **shadow}}
 
     def open(self, **shadow: Any) -> VectorStore:
         return vectorstore.open(config=self.config(**shadow))

@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
 import threading
 
 import numpy as np
+import pytest
 
 import vectorstore
 
 from .conftest import DIMENSION, DRAIN_S, Pair, assert_same, contents, python, records
 
 
-def test_backfill_from_another_process_converges_under_live_writes(pair: Pair) -> None:
+@pytest.mark.parametrize("command", ["shadow backfill", "migrate"])
+def test_backfill_from_another_process_converges_under_live_writes(
+    pair: Pair, command: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``vectorstore migrate PRIMARY SHADOW`` on a shadowed pair is the same live backfill as ``shadow backfill``."""
+    if command == "migrate":  # migrate finds the pair's default journal, under the working directory
+        pair = dataclasses.replace(pair, journal=None)
+        monkeypatch.chdir(pair.directory)
+        arguments = ["migrate", pair.primary, pair.shadow, "-c", "docs"]
+    else:
+        arguments = ["shadow", "backfill", "--config", str(pair.toml()), "-c", "docs", "--timeout", str(DRAIN_S)]
     rng = np.random.default_rng(5)
     with vectorstore.open(pair.primary) as plain:  # the application's data from before shadowing
         plain.create_collection("docs", DIMENSION)
         for start in range(0, 3000, 500):
             plain.upsert("docs", **records(start, 500, rng))
-    config = pair.toml()
     stop = threading.Event()
     written = [0, 0]
 
@@ -41,8 +52,7 @@ def test_backfill_from_another_process_converges_under_live_writes(pair: Pair) -
             thread.start()
         try:
             backfill = subprocess.run(
-                [python(), "-c", "from vectorstore.cli import main; main()", "shadow", "backfill", "--config", str(config), "-c", "docs",
-                 "--timeout", str(DRAIN_S)],
+                [python(), "-c", "from vectorstore.cli import main; main()", *arguments],
                 capture_output=True, text=True, timeout=DRAIN_S + 60,
                 env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
             )

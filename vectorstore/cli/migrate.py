@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 import numpy as np
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -23,19 +24,23 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
-from rich.markup import escape
 from rich.text import Text
 
-from ..migration import DEFAULT_CHECKPOINT_DIRECTORY, CollectionReport, Observer, Report, SalvageResult
+from .. import open as open_store
+from ..config import resolve
+from ..io import read_queries
+from ..migration import DEFAULT_CHECKPOINT_DIRECTORY, CollectionReport, Observer, Report, SalvageResult, write_report
 from ..migration import migrate as migrate_api
 from ..migration import trial as trial_api
 from ..migration import verify as verify_api
-from ..migration import write_report
-from .. import open as open_store
-from ..io import read_queries
+from ..shadow.settings import existing_journal
 from .app import command, console, fail
 from .commands import print_matches
 from .demo import COLLECTION, SAMPLE, run_demo, stores
+from .shadow import live_backfill
+
+#: How long a live backfill may take before ``migrate`` stops following it (it goes on in the application).
+LIVE_TIMEOUT_S = 24 * 3600.0
 
 SourceArgument = typer.Argument(..., help="Source store URL, e.g. chroma:///data/chroma.")
 TargetArgument = typer.Argument(..., help="Target store URL, e.g. qdrant:///data/qdrant.")
@@ -231,6 +236,9 @@ def migrate(
         raise fail("--resume continues a checkpoint and --restart discards it: give one of them", code=2)
     names = _selection(collection, every)
     wheres = _wheres(where)
+    journal = existing_journal(resolve(source).url, resolve(target).url)
+    if journal is not None:
+        _migrate_live(source, target, journal, names, dry_run or salvage or resume or restart)
     with _progress() as progress:
         result = migrate_api(
             source, target, names, batch_size=batch_size, resume=resume, restart=restart, dry_run=dry_run,
@@ -240,6 +248,20 @@ def migrate(
     if dry_run:
         console.print("dry run: nothing was written" + ("" if result.ok else "; the problems above would stop the copy"))
     finish(result, report)
+
+
+def _migrate_live(source: str, target: str, journal: Path, names: list[str] | None, offline_options: bool) -> None:
+    """SOURCE is shadowed onto TARGET (a live migration): an offline copy would race the application's journaled
+    writes, so the copy is a live backfill, run by the process holding the stores (docs/migration.md)."""
+    if offline_options:
+        raise fail(
+            f"{source} is shadowed onto {target} (journal {journal}): --dry-run, --salvage, --resume and --restart "
+            "are for offline copies; run `vectorstore migrate` without them to backfill live",
+            code=2,
+        )
+    console.print(f"{escape(source)} is shadowed onto {escape(target)} (journal {escape(str(journal))}): backfilling live")
+    ok = live_backfill(journal, names or [], LIVE_TIMEOUT_S, lambda: open_store(source, shadow=target))
+    raise typer.Exit(0 if ok else 1)
 
 
 @command()

@@ -10,6 +10,7 @@ import json
 import os
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Optional
 
@@ -99,31 +100,37 @@ def backfill_command(
     it; otherwise this command opens the shadowed store and runs it itself.
     """
     from .. import open as open_store
+
+    _, table = _load(config)
+    ok = live_backfill(journal_of(table), collection, timeout, lambda: open_store(config=table.get("vectorstore", table)))
+    raise typer.Exit(0 if ok else 1)
+
+
+def live_backfill(path: Path, names: list[str], timeout: float, open_shadowed: Callable[[], Any]) -> bool:
+    """Backfill through the process that holds the stores (asked through the journal at ``path``), or, when no
+    application holds them, in this process with the shadowed store ``open_shadowed()`` opens."""
     from ..shadow.journal import Journal
     from ..toolkit import DirectoryLock
 
-    _, table = _load(config)
-    path = journal_of(table)
     owner = DirectoryLock(path.with_name(path.name + ".owner"), "shadowed store")
     try:
         owner.acquire()
     except StoreLocked:
         journal = Journal(path)
         try:
-            names = collection or journal.get_state("collections", [])
+            names = names or journal.get_state("collections", [])
             if not names:
-                raise fail("the application has not published its collections yet; name them with -c")
+                raise fail("the application has not published its collections yet; name them with -c") from None
             ids = [journal.request_backfill(name) for name in names]
             console.print(f"asked the application (it holds the stores) to backfill {', '.join(names)}")
-            ok = _follow(journal, ids, timeout)
+            return _follow(journal, ids, timeout)
         finally:
             journal.close()
-    else:
-        owner.release()
-        with open_store(config=table.get("vectorstore", table)) as store:
-            ok = store.backfill(collection or None, timeout)  # type: ignore[attr-defined]
-            _print_backfills(store.journal.backfills()[-max(len(collection), 1):])  # type: ignore[attr-defined]
-    raise typer.Exit(0 if ok else 1)
+    owner.release()
+    with open_shadowed() as store:
+        ok: bool = store.backfill(names or None, timeout)
+        _print_backfills(store.journal.backfills()[-max(len(names), 1):])
+    return ok
 
 
 def _follow(journal: Any, ids: list[int], timeout: float) -> bool:

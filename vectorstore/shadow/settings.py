@@ -62,6 +62,12 @@ def default_journal(first: str, second: str, directory: Path = DEFAULT_DIRECTORY
     return directory / f"{key}.sqlite"
 
 
+def existing_journal(first: str, second: str) -> Path | None:
+    """The default journal of a shadowed pair of stores (URLs as resolved), if such a pair has one here."""
+    path = default_journal(first, second)
+    return path if path.exists() else None
+
+
 def shadow_settings(value: Any, source: str) -> ShadowSettings:
     """The ``shadow`` key of a configuration (a URL or a table) as settings, or a ConfigurationError naming it."""
     table = {"url": value} if isinstance(value, str) else value
