@@ -51,13 +51,16 @@ def context_for(spec: AdapterSpec) -> BaseContext:
     """The multiprocessing context that starts ``spec``'s workers.
 
     The forkserver is multiprocessing's one per process; its preload list only counts before it starts, so the
-    first isolated store of a host decides it (later adapters are imported by their workers, as with spawn).
+    first isolated store of a host decides it (later adapters are imported by their workers, as with spawn). Its
+    first preload ties its life, and so its workers', to the host's (:mod:`.tether`).
     """
     method = start_method()
     context = multiprocessing.get_context(method)
     if method == "forkserver":
         with _preload_lock:
-            context.set_forkserver_preload([f"{__package__}.worker", spec.adapter.partition(":")[0]])
+            context.set_forkserver_preload(
+                [f"{__package__}._forkserver", f"{__package__}.worker", spec.adapter.partition(":")[0]]
+            )
     return context
 
 

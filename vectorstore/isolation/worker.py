@@ -9,7 +9,8 @@ leaves the Python stack behind for the host's :class:`~vectorstore.errors.Worker
 dumps the stack of a hung call before the host kills it.
 
 It exits when the host asks, when the pipe reaches end-of-file (the host closed it or died), or, if a call is still
-running when the host dies, once ``orphan_grace_s`` has passed: no orphan outlives its host for long.
+running when the host dies, once ``orphan_grace_s`` has passed: no orphan outlives its host for long. On Linux the
+kernel kills it soon after, even hung in native code with the GIL held (:mod:`.tether`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from ..registry import AdapterSpec
 from .protocol import STOP, Failure, Hello, Reply, Request
 from .scans import SCAN_NEXT, WorkerScans
 from .starting import Surroundings
+from .tether import follow_forkserver
 from .transfer import Channel
 
 #: Set only by tests (see :mod:`.faults`, which is not imported otherwise): the worker then injects faults on request.
@@ -46,6 +48,9 @@ def run(
     surroundings: Surroundings,
 ) -> None:
     """The process target (module level, so it pickles by name)."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        follow_forkserver(parent.pid)  # first: from here on the kernel ends this process with its host (Linux)
     surroundings.adopt()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the host decides
     _arm_faulthandler(log_path)
