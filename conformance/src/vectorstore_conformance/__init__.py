@@ -17,6 +17,6 @@ name and listed in the run's summary. Expected results come from :func:`vectorst
 
 from .fixtures import StoreFixtures, StoreSession
 from .requirements import Requirements, requires
-from .suite import ConformanceTests
+from .suite import AsyncCoreTests, ConformanceTests
 
-__all__ = ["ConformanceTests", "Requirements", "StoreFixtures", "StoreSession", "requires"]
+__all__ = ["AsyncCoreTests", "ConformanceTests", "Requirements", "StoreFixtures", "StoreSession", "requires"]

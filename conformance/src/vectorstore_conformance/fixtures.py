@@ -36,9 +36,13 @@ class StoreSession:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self.store = vectorstore.open(url)
+        self.store = self.open()
         self.existing = {info.name for info in self.store.list_collections()}
         self.created: set[str] = set()
+
+    def open(self) -> VectorStore:
+        """Open the store at :attr:`url` (the async twin overrides it: :mod:`.aio`)."""
+        return vectorstore.open(self.url)
 
     def create(self, dimension: int = DIMENSION, metric: Metric = "cosine", name: str | None = None) -> str:
         """Create a collection (unique name unless given) that is deleted after the test; return its name."""
@@ -50,7 +54,7 @@ class StoreSession:
     def reopen(self) -> VectorStore:
         """Close the store and open the same URL again (what a restarted application does)."""
         self.store.close()
-        self.store = vectorstore.open(self.url)
+        self.store = self.open()
         return self.store
 
     def finish(self) -> None:
@@ -58,7 +62,7 @@ class StoreSession:
         try:
             names = {info.name for info in self.store.list_collections()}
         except StoreClosed:  # the test closed it (persistence tests); reopen to clean up
-            self.store = vectorstore.open(self.url)
+            self.store = self.open()
             names = {info.name for info in self.store.list_collections()}
         try:
             for name in sorted((names - self.existing) | (self.created & names)):
@@ -88,9 +92,12 @@ class StoreFixtures:
             "e.g. f'qdrant://{tmp_path}/q'"
         )
 
+    #: The session class :meth:`store_session` opens (the async twin's drives an async store: :mod:`.aio`).
+    session_class: type[StoreSession] = StoreSession
+
     @pytest.fixture
     def store_session(self, store_url: str, request: pytest.FixtureRequest) -> Iterator[StoreSession]:
-        session = StoreSession(store_url)
+        session = self.session_class(store_url)
         try:
             gate(request.node, session.store)
         except BaseException:  # pytest.skip raises an OutcomeException (a BaseException)

@@ -3,6 +3,7 @@
 An adapter may also subclass single groups (``class TestMyQuery(QueryTests)``) while developing.
 """
 
+from .async_twin import CORE_GROUPS, AsyncCoreTests
 from .test_bad_input import BadInputTests
 from .test_collections import CollectionTests
 from .test_concurrency import ConcurrencyTests
@@ -49,4 +50,4 @@ class ConformanceTests(*reversed(GROUPS)):  # type: ignore[misc]
     """
 
 
-__all__ = ["GROUPS", "ConformanceTests", *(group.__name__ for group in GROUPS)]
+__all__ = ["CORE_GROUPS", "GROUPS", "AsyncCoreTests", "ConformanceTests", *(group.__name__ for group in GROUPS)]

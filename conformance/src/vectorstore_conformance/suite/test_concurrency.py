@@ -56,13 +56,15 @@ def _worker(store: VectorStore, name: str, thread: int, reference: Reference, pr
 class ConcurrencyTests(StoreFixtures):
     group = "concurrency"
     __requires__ = ("thread_safe", "filter_eq")
+    #: How many callers share the store (the async twin runs 50, each a task on the store's loop).
+    threads = THREADS
 
     def test_threads_share_one_store(self, store: VectorStore, make_collection: Callable[..., str]) -> None:
         name = make_collection(dimension=DIM, metric="cosine")
-        references = [Reference() for _ in range(THREADS)]
+        references = [Reference() for _ in range(self.threads)]
         problems: list[str] = []
         errors: list[BaseException] = []
-        barrier = threading.Barrier(THREADS)
+        barrier = threading.Barrier(self.threads)
 
         def run(thread: int) -> None:
             try:
@@ -72,7 +74,7 @@ class ConcurrencyTests(StoreFixtures):
                 errors.append(exc)
                 problems.append(f"thread {thread}: {type(exc).__name__}: {exc}")
 
-        threads = [threading.Thread(target=run, args=(t,)) for t in range(THREADS)]
+        threads = [threading.Thread(target=run, args=(t,)) for t in range(self.threads)]
         for thread in threads:
             thread.start()
         for thread in threads:

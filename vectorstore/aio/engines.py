@@ -1,0 +1,109 @@
+"""What an async store awaits: an engine runs one adapter operation (named as in the operation table) for a task.
+
+:class:`ExecutorEngine` is the engine of every backend today: it runs the sync adapter's call on a small bounded
+thread pool owned by the store (one thread for an adapter that is not ``thread_safe``, so calls never overlap;
+:data:`DEFAULT_THREADS` otherwise), so the event loop never blocks however many tasks wait. For the in-process
+engines (memory, Qdrant Edge, qdrant-client local) that is the design: their work is CPU in native code, which a
+thread runs without holding the loop. For an isolated store the pool threads only wait on the worker's pipe; see
+docs/async.md for the supervisor hook that will let it await replies without a thread per call in flight.
+
+Cancelling a task that awaits an engine call never leaves anything out of step: the pool thread finishes the call
+(an isolated store reads the worker's reply as usual) and the result is dropped. A cancelled scan closes its
+iterator on the pool, which tells an isolated worker to forget it.
+
+:class:`AwaitingAdapter` is the sync face of an engine: an :class:`~vectorstore.adapter.Adapter` whose every
+operation (made by :func:`~vectorstore.operations.forwarding` from the table) awaits the engine through
+:func:`.bridge.await_`, so a :class:`~vectorstore.VectorStore` over it runs inside :func:`.bridge.run_sync`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from ..adapter import Adapter
+from ..errors import StoreClosed
+from ..operations import Op, forwarding
+from ..store import VectorStore
+from .bridge import await_, bridged
+
+#: Pool threads of a store whose adapter is thread-safe: enough to keep an isolated worker's pipe or a native
+#: engine's threads busy, few enough that 200 waiting tasks do not become 200 threads.
+DEFAULT_THREADS = 8
+
+_T = TypeVar("_T")
+_END: Any = object()
+
+
+class ExecutorEngine:
+    """The sync store ``inner``'s adapter, each call run on a bounded pool; closing closes ``inner`` if ``owns``."""
+
+    def __init__(self, inner: VectorStore, threads: int | None = None, *, owns: bool = True) -> None:
+        self.inner = inner
+        self.adapter = inner.adapter
+        self.owns = owns
+        self.closed = False
+        size = threads or (DEFAULT_THREADS if inner.capabilities.thread_safe else 1)
+        self.pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"vectorstore-aio-{self.adapter.name}")
+
+    async def run(self, function: Callable[..., _T], *args: Any) -> _T:
+        """``function(*args)`` on the pool; a cancelled caller leaves it to finish there."""
+        if self.closed:
+            raise StoreClosed(f"this async {self.adapter.name} store is closed; open a new one")
+        return await asyncio.get_running_loop().run_in_executor(self.pool, function, *args)
+
+    async def call(self, name: str, op: Op, args: tuple[Any, ...]) -> Any:
+        return await self.run(getattr(self.adapter, name), *args)
+
+    async def stream(self, name: str, op: Op, args: tuple[Any, ...]) -> AsyncIterator[Any]:
+        iterator: Iterator[Any] = await self.run(lambda: iter(getattr(self.adapter, name)(*args)))
+        try:
+            while (item := await self.run(next, iterator, _END)) is not _END:
+                yield item
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                await asyncio.shield(self.run(close))
+
+    async def aclose(self) -> None:
+        if self.closed:
+            return
+        try:
+            if self.owns:
+                await self.run(self.inner.close)
+        finally:
+            self.closed = True
+            self.pool.shutdown(wait=False)
+
+
+@forwarding
+class AwaitingAdapter(Adapter):
+    """An adapter whose operations await ``engine``; only usable inside :func:`.bridge.run_sync`."""
+
+    def __init__(self, engine: ExecutorEngine) -> None:
+        self.engine = engine
+        self.capabilities = engine.adapter.capabilities
+
+    @property  # type: ignore[misc]  # the base declares a class attribute; this face answers for its adapter
+    def name(self) -> str:  # type: ignore[override]
+        return self.engine.adapter.name
+
+    def _forward(self, name: str, op: Op, args: tuple[Any, ...]) -> Any:
+        if op.streaming:
+            return _awaiting_iterator(self.engine.stream(name, op, args))
+        return await_(self.engine.call(name, op, args))
+
+    def close(self) -> None:
+        await_(self.engine.aclose())
+
+
+def _awaiting_iterator(stream: AsyncIterator[Any]) -> Iterator[Any]:
+    """A sync iterator over an engine's stream, each step awaited; closing it closes the stream."""
+    try:
+        while (item := await_(anext(stream, _END))) is not _END:
+            yield item
+    finally:
+        if bridged():  # else the generator was collected: the loop's async-generator hook closes the stream
+            await_(stream.aclose())  # type: ignore[attr-defined]  # an async generator
