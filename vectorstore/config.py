@@ -5,9 +5,9 @@ Resolution order: the explicit argument, then ``VECTORSTORE_URL``, then ``VECTOR
 adapter is installed, ``memory://`` otherwise).
 
 A URL's scheme picks the adapter (``chroma+http`` is the ``chroma`` adapter, variant ``http``); host, port, path and
-query parameters become that adapter's pydantic config. ``isolation``, ``timeout_s`` and ``heal`` (self-healing on
-open) are store settings that apply to any adapter. Secrets (``api_key``, URL passwords) are ``SecretStr`` and
-redacted in every repr and log line.
+query parameters become that adapter's pydantic config. ``isolation``, ``timeout_s``, ``heal`` (self-healing on
+open) and ``none_values`` are store settings that apply to any adapter. Secrets (``api_key``, URL passwords) are
+``SecretStr`` and redacted in every repr and log line.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from .shadow.settings import ShadowSettings, shadow_settings
 DEFAULT_DIRECTORY = ".vectorstore"
 TOML_FILE = "vectorstore.toml"
 SECRET_KEYS = frozenset({"api_key", "password", "token"})
-_STORE_KEYS = ("isolation", "timeout_s", "circuit_failures", "circuit_cooldown_s", "heal")
+_STORE_KEYS = ("isolation", "timeout_s", "circuit_failures", "circuit_cooldown_s", "heal", "none_values")
 
 
 class EnvironmentSettings(BaseSettings):
@@ -59,6 +59,9 @@ class StoreSettings(BaseModel):
     #: does, when the repair is impossible or incomplete); ``quarantine`` refuses its calls with
     #: ``CollectionDamaged``.
     heal: Literal["off", "repair", "quarantine"] = "off"
+    #: What a ``None`` metadata value means (docs/contract.md "Records"): ``drop`` (no value: the key is not
+    #: stored), or ``refuse`` (an ``InvalidRecord`` error, as for any value of no metadata type).
+    none_values: Literal["drop", "refuse"] = "drop"
 
 
 class Resolved(BaseModel):

@@ -93,7 +93,9 @@ def heal(store: VectorStore, mode: Heal) -> VectorStore:
             refused[health.collection] = health
     if not refused:
         return store
-    return VectorStore(RefusingAdapter(store.adapter, refused, store.url or repr(store)), url=store.url)
+    return VectorStore(
+        RefusingAdapter(store.adapter, refused, store.url or repr(store)), url=store.url, none_values=store.none_values
+    )
 
 
 def _repaired(store: VectorStore, health: CollectionHealth) -> CollectionHealth:

@@ -6,6 +6,7 @@ core builds them with ``model_construct`` after its own validation, so large sca
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,8 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field
 Metric = Literal["cosine", "dot", "l2"]
 METRICS: tuple[Metric, ...] = ("cosine", "dot", "l2")
 
-Scalar = Union[bool, int, float, str]
-MetadataValue = Union[bool, int, float, str, list[bool], list[int], list[float], list[str]]
+#: A metadata scalar. A ``datetime`` is timezone-aware (stored and returned in UTC); ``date`` and ``datetime`` are
+#: different kinds (DESIGN 3.1, docs/contract.md "Records").
+Scalar = Union[bool, int, float, str, dt.datetime, dt.date]
+MetadataValue = Union[bool, int, float, str, dt.datetime, dt.date, list[bool], list[int], list[float], list[str]]
 Metadata = dict[str, MetadataValue]
 
 IncludeField = Literal["vector", "document", "metadata"]

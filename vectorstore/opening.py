@@ -46,14 +46,16 @@ def _open_resolved(resolved: Resolved) -> VectorStore:
     if path is None:
         return _opened(resolved)
     adapter, shapes, release = HANDLES.acquire(resolved, path, lambda: _opened(resolved).adapter)
-    store = VectorStore(adapter, url=resolved.url, shapes=shapes, release=release)
+    store = VectorStore(
+        adapter, url=resolved.url, shapes=shapes, release=release, none_values=resolved.settings.none_values
+    )
     release.on_collect(store)
     return store
 
 
 def _opened(resolved: Resolved) -> VectorStore:
     """A store of its own on a new adapter, checked (and healed) when the settings ask."""
-    store = VectorStore(build_adapter(resolved), url=resolved.url)
+    store = VectorStore(build_adapter(resolved), url=resolved.url, none_values=resolved.settings.none_values)
     if resolved.settings.heal == "off":
         return store
     from .healing import heal

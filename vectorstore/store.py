@@ -28,6 +28,7 @@ from .errors import (
 )
 from .filters import Node, Where, operators, parse_filter
 from .models import Capabilities, CollectionInfo, Match, Metric, Record, UpsertResult
+from .validation import NoneValues
 
 DEFAULT_SCAN_BATCH = 1000
 
@@ -45,11 +46,14 @@ class VectorStore:
         url: str | None = None,
         shapes: dict[str, CollectionInfo] | None = None,
         release: Callable[[], None] | None = None,
+        none_values: NoneValues = "drop",
     ) -> None:
         """``shapes`` and ``release`` are for handles sharing one adapter (:mod:`vectorstore.sharing`): the collection
-        shapes they all serve, and what closing this handle does instead of closing the adapter."""
+        shapes they all serve, and what closing this handle does instead of closing the adapter. ``none_values`` is
+        the ``StoreSettings`` rule for ``None`` metadata values."""
         self.adapter = adapter
         self.url = url
+        self.none_values = none_values
         self._shapes: dict[str, CollectionInfo] = {} if shapes is None else shapes
         self._release = adapter.close if release is None else release
         self._closed = False
@@ -177,11 +181,11 @@ class VectorStore:
         if batch is not None:
             if not isinstance(batch, RecordBatch):
                 raise InvalidInput(f"batch must be a vectorstore.RecordBatch, got {validation.describe(batch)}")
-            clean = validation.record_batch(info.name, info.dimension, batch)
+            clean = validation.record_batch(info.name, info.dimension, batch, self.none_values)
         else:
             if records is not None:
                 ids, vectors, documents, metadatas = validation.records_to_columns(records)
-            clean = validation.batch(info.name, info.dimension, ids, vectors, documents, metadatas)
+            clean = validation.batch(info.name, info.dimension, ids, vectors, documents, metadatas, self.none_values)
         return clean
 
     def _write(self, name: str, clean: RecordBatch) -> None:

@@ -7,11 +7,12 @@ checks run before the first backend call, an invalid batch writes nothing, whate
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import reprlib
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -27,7 +28,16 @@ MAX_KEY_LENGTH = 256
 MAX_SAFE_INT = 2**53
 RESERVED_PREFIX = "_vs_"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,61}[A-Za-z0-9]$")
-_SCALAR_TYPES: tuple[type, ...] = (bool, int, float, str)
+_SCALAR_TYPES: tuple[type, ...] = (bool, int, float, str, dt.datetime, dt.date)
+#: The value kinds of DESIGN 3.3: values of different kinds never equal or order each other (``1 == 1.0``: one kind).
+#: A date and a datetime are different kinds, as in Python, where ``date < datetime`` is a ``TypeError``.
+KINDS: dict[type, str] = {bool: "bool", int: "number", float: "number", str: "str", dt.datetime: "datetime", dt.date: "date"}
+#: Kinds that ranges order.
+ORDERED_KINDS = frozenset({"number", "datetime", "date"})
+#: What the store does with a ``None`` metadata value (``StoreSettings.none_values``).
+NoneValues = Literal["drop", "refuse"]
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_MICROSECOND = dt.timedelta(microseconds=1)
 #: Bounded repr for messages: a value nested thousands of levels deep must not hit the recursion limit while we
 #: describe why it was refused.
 _REPR = reprlib.Repr()  # keyword arguments need Python 3.12
@@ -258,16 +268,58 @@ def metadata_key(key: Any, where: str) -> str:
     return key
 
 
+def kind(value: Any) -> str:
+    """The kind of a scalar (``bool``, ``number``, ``str``, ``datetime``, ``date``), ``other`` for anything else."""
+    return KINDS.get(type(value), "other")
+
+
+def epoch_microseconds(value: dt.datetime) -> int:
+    """An aware datetime as whole microseconds since 1970-01-01 UTC (exact: no float in between)."""
+    return (value - EPOCH) // _MICROSECOND
+
+
+def from_epoch_microseconds(value: int) -> dt.datetime:
+    """The inverse of :func:`epoch_microseconds`, in UTC."""
+    return EPOCH + dt.timedelta(microseconds=value)
+
+
+def _datetime_problem(value: dt.datetime) -> str | None:
+    if value.utcoffset() is None:
+        return (
+            f"datetime {value.isoformat()} has no timezone, so it names no instant; attach one, e.g. "
+            "value.replace(tzinfo=datetime.timezone.utc), or build it with datetime.now(datetime.timezone.utc)"
+        )
+    try:
+        micros = epoch_microseconds(value)
+    except OverflowError:  # within a day of datetime.min/max, its UTC form does not exist
+        micros = MAX_SAFE_INT + 1
+    if abs(micros) > MAX_SAFE_INT:
+        return (
+            f"datetime {value.isoformat()} is more than 2**53 microseconds from 1970 (outside about 1684-09-17 to "
+            "2255-06-05 UTC), which not every backend compares exactly; store it as a str, or a date"
+        )
+    return None
+
+
 def scalar_problem(value: Any) -> str | None:
     """Why ``value`` is not an allowed scalar (None when it is). Exact types only: numpy scalars are rejected."""
     kind = type(value)
     if kind not in _SCALAR_TYPES:
-        return f"expected str, int, float or bool, got {describe(value)}"
+        return f"expected str, int, float, bool, datetime or date, got {describe(value)}"
     if kind is int and abs(value) > MAX_SAFE_INT:
         return f"int {value} is beyond +/-2**53 and would lose precision; store it as a str"
     if kind is float and not math.isfinite(value):
         return f"float {value} is not finite"
+    if kind is dt.datetime:
+        return _datetime_problem(value)
     return None
+
+
+def utc(value: Any) -> Any:
+    """``value`` with an aware datetime converted to UTC (how every backend gives datetimes back); others as given."""
+    if type(value) is dt.datetime and value.tzinfo is not dt.timezone.utc:
+        return value.astimezone(dt.timezone.utc)
+    return value
 
 
 def _value(value: Any) -> tuple[MetadataValue, str | None]:
@@ -276,16 +328,24 @@ def _value(value: Any) -> tuple[MetadataValue, str | None]:
             return value, "an empty list is not allowed"
         first = type(value[0])
         for element in value:
+            if type(element) in (dt.datetime, dt.date):
+                return value, (
+                    f"list element {describe(element)}: lists of datetimes or dates are not supported (no backend "
+                    "filters their elements exactly); store them under separate keys, or as ISO-8601 strings"
+                )
             problem = scalar_problem(element)
             if problem:
                 return value, f"list element: {problem}"
             if type(element) is not first:
                 return value, f"mixed list of {first.__name__} and {type(element).__name__}; use one type"
         return list(value), None
-    return value, scalar_problem(value)
+    problem = scalar_problem(value)
+    return (value if problem else utc(value)), problem
 
 
-def metadata(value: Any, record: str, collection: str) -> Metadata:
+def metadata(value: Any, record: str, collection: str, none_values: NoneValues = "drop") -> Metadata:
+    """The private copy of one record's metadata that adapters get: checked, datetimes in UTC, ``None`` values
+    dropped (``none_values="drop"``: a ``None`` value means "no value") or refused (``"refuse"``)."""
     where = f"collection {collection!r}, record {record!r}"
     if value is None:
         return {}
@@ -297,7 +357,14 @@ def metadata(value: Any, record: str, collection: str) -> Metadata:
             metadata_key(key, where)
         except InvalidRecord as exc:
             raise InvalidRecord(str(exc), collection=collection, record_id=record, key=key) from None
+        if raw is None and none_values == "drop":
+            continue
         clean, problem = _value(raw)
+        if raw is None:
+            problem = (
+                "None is refused by this store (none_values='refuse'); leave the key out for no value, or open the "
+                "store with none_values='drop'"
+            )
         if problem:
             raise InvalidRecord(
                 f"{where}, metadata key {key!r}: {problem}", collection=collection, record_id=record, key=key
@@ -313,6 +380,7 @@ def batch(
     vector_values: Any,
     document_values: Any = None,
     metadata_values: Any = None,
+    none_values: NoneValues = "drop",
 ) -> RecordBatch:
     """Validate a whole write; nothing reaches a backend unless every record passes."""
     clean_ids = ids(record_ids, collection)
@@ -329,11 +397,11 @@ def batch(
             raise InvalidInput(
                 f"collection {collection!r}: got {len(metadata_values)} metadatas for {len(clean_ids)} ids"
             )
-        clean_metadatas = [metadata(m, i, collection) for i, m in zip(clean_ids, metadata_values)]
+        clean_metadatas = [metadata(m, i, collection, none_values) for i, m in zip(clean_ids, metadata_values)]
     return RecordBatch(clean_ids, clean_vectors, clean_documents, clean_metadatas)
 
 
-def record_batch(collection: str, dim: int, value: RecordBatch) -> RecordBatch:
+def record_batch(collection: str, dim: int, value: RecordBatch, none_values: NoneValues = "drop") -> RecordBatch:
     """Validate a write given as a :class:`RecordBatch` (a scan's batch, a file read with :mod:`vectorstore.io`).
 
     Its columns go through the same rules as loose columns; a float32 C-contiguous vector column is checked in
@@ -343,7 +411,7 @@ def record_batch(collection: str, dim: int, value: RecordBatch) -> RecordBatch:
         raise InvalidInput(
             f"collection {collection!r}: the batch to write has no vectors; read it with include=['vector', ...]"
         )
-    return batch(collection, dim, value.ids, value.vectors, value.documents, value.metadatas)
+    return batch(collection, dim, value.ids, value.vectors, value.documents, value.metadatas, none_values)
 
 
 def records_to_columns(records: Iterable[Record | Mapping[str, Any]]) -> tuple[list[Any], list[Any], list[Any], list[Any]]:

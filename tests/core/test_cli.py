@@ -312,8 +312,8 @@ def test_malformed_json_last_line_in_a_subprocess(cwd: Path, ingested: str) -> N
 
 
 LAST_ROW_PROBLEMS: list[tuple[str, Any, str]] = [
-    ("None-metadata", {"id": "z", "embedding": [1, 2, 3], "metadata": {"k": None}}, "'k'"),
-    ("markup-in-key", {"id": "z", "embedding": [1, 2, 3], "metadata": {"[/oops]": None}}, "'[/oops]'"),
+    ("nested-metadata", {"id": "z", "embedding": [1, 2, 3], "metadata": {"k": {"a": 1}}}, "'k'"),
+    ("markup-in-key", {"id": "z", "embedding": [1, 2, 3], "metadata": {"[/oops]": {"a": 1}}}, "'[/oops]'"),
     ("markup-in-id", {"id": "[bold]z", "embedding": [1, 2]}, "'[bold]z'"),
     ("nan", {"id": "z", "embedding": [1, float("nan"), 3]}, "'z'"),
     ("int-id", {"id": 7, "embedding": [1, 2, 3]}, "7"),

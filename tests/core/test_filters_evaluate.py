@@ -6,6 +6,7 @@ the reference evaluator and through a real memory store (count and search), so b
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, NamedTuple
 
 import pytest
@@ -25,6 +26,12 @@ ONE_LIST = {"v": ["x"]}
 NUM_LIST = {"v": [1, 2]}
 FLOAT_LIST = {"v": [1.5]}
 BOOL_LIST = {"v": [True]}
+UTC = dt.timezone.utc
+NOON = dt.datetime(2024, 5, 1, 12, tzinfo=UTC)
+NOON_CET = dt.datetime(2024, 5, 1, 14, tzinfo=dt.timezone(dt.timedelta(hours=2)))  # the same instant
+DAY = dt.date(2024, 5, 1)
+AT = {"v": NOON}
+ON = {"v": DAY}
 TEXT = "Python is fun"
 YEARS = {"$or": [{"year": 2020}, {"year": 2021}]}
 
@@ -170,6 +177,26 @@ CASES: list[Case] = [
     Case({"$or": [{"a": {"$exists": False}}, {"a": 1}]}, NONE, True),
     Case({"a": {"$in": [1]}}, NONE, False),
     Case({"a": {"$ne": "x"}}, EMPTY, True),
+    # datetimes compare as instants; dates as days; a date and a datetime are different kinds (as in Python)
+    Case({"v": NOON_CET}, AT, True),
+    Case({"v": {"$gte": NOON}}, AT, True),
+    Case({"v": {"$gt": NOON}}, AT, False),
+    Case({"v": {"$lt": NOON + dt.timedelta(microseconds=1)}}, AT, True),
+    Case({"v": {"$in": [NOON_CET]}}, AT, True),
+    Case({"v": {"$nin": [NOON]}}, AT, False),
+    Case({"v": {"$ne": NOON}}, EMPTY, True),
+    Case({"v": {"$gt": NOON}}, EMPTY, False),
+    Case({"$not": {"v": {"$gt": NOON}}}, EMPTY, True),
+    Case({"v": {"$not": {"$lte": NOON}}}, INT1, True),  # a number is not a datetime
+    Case({"v": {"$gt": NOON - dt.timedelta(days=1)}}, INT1, False),
+    Case({"v": {"$gt": 0}}, AT, False),  # a number range never matches a datetime
+    Case({"v": "2024-05-01T12:00:00+00:00"}, AT, False),  # nor a string
+    Case({"v": DAY}, AT, False),  # a date never equals a datetime, even at midnight
+    Case({"v": dt.datetime(2024, 5, 1, tzinfo=UTC)}, ON, False),
+    Case({"v": {"$gte": dt.date(2024, 5, 1)}}, AT, False),
+    Case({"v": {"$gte": dt.date(2024, 5, 1)}}, ON, True),
+    Case({"v": {"$lt": dt.date(2024, 5, 1)}}, ON, False),
+    Case({"v": {"$exists": True}}, ON, True),
     # document $contains: case-sensitive substring; no document never matches
     Case(None, EMPTY, True, {"$contains": "Python"}, TEXT),
     Case(None, EMPTY, False, {"$contains": "python"}, TEXT),

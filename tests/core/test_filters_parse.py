@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -12,6 +13,8 @@ from vectorstore.errors import InvalidFilter, UnsupportedFilter
 from vectorstore.filters import And, Condition, DocumentContains, Not, Or, operators, parse_document, parse_filter
 from vectorstore.filters import parse_where
 from vectorstore.filters.parse import MAX_CONTAINS_LENGTH, MAX_FILTER_DEPTH, MAX_FILTER_NODES, MAX_FILTER_VALUES
+
+UTC = dt.timezone.utc
 from vectorstore.store import VectorStore
 from vectorstore.validation import MAX_KEY_LENGTH
 
@@ -50,6 +53,15 @@ MALFORMED: list[tuple[Any, type[Exception], str, str]] = [
     ({"a": {"$gt": math.inf}}, InvalidFilter, "where.a.$gt", "finite"),
     ({"a": {"$gt": math.nan}}, InvalidFilter, "where.a.$gt", "finite"),
     ({"a": {"$gt": -(2**53) - 1}}, InvalidFilter, "where.a.$gt", "2**53"),
+    # datetimes: aware, within 2**53 microseconds of 1970; never in lists; a date is another kind
+    ({"a": {"$gt": dt.datetime(2020, 1, 1)}}, InvalidFilter, "where.a.$gt", "no timezone"),
+    ({"a": dt.datetime(2020, 1, 1)}, InvalidFilter, "where.a", "datetime.timezone.utc"),
+    ({"a": {"$lt": dt.datetime(2300, 1, 1, tzinfo=UTC)}}, InvalidFilter, "where.a.$lt", "2**53 microseconds"),
+    ({"a": {"$gt": dt.time(1)}}, InvalidFilter, "where.a.$gt", "expected a number"),
+    ({"a": {"$contains": dt.date(2020, 1, 1)}}, InvalidFilter, "where.a.$contains", "lists of datetimes"),
+    ({"a": {"$in": [dt.date(2020, 1, 1), dt.datetime(2020, 1, 1, tzinfo=UTC)]}}, InvalidFilter, "where.a.$in", "one kind"),
+    ({"a": {"$in": [dt.datetime(2020, 1, 1, tzinfo=UTC), dt.datetime(2020, 1, 1)]}}, InvalidFilter, "where.a.$in[1]", "no timezone"),
+    ({"a": None}, InvalidFilter, "where.a", "{'$exists': False}"),
     # $in / $nin: non-empty list of one kind
     ({"a": {"$in": []}}, InvalidFilter, "where.a.$in", "non-empty list"),
     ({"a": {"$nin": []}}, InvalidFilter, "where.a.$nin", "non-empty list"),
@@ -110,7 +122,9 @@ def test_malformed_where(where: Any, error: type[Exception], path: str, fragment
 def test_the_issue_example_message_verbatim() -> None:
     with pytest.raises(InvalidFilter) as caught:
         parse_where({"$and": [{"genre": "news"}, {"year": {"$gt": "2020"}}]})
-    assert str(caught.value) == "where.$and[1].year.$gt: expected a number, got str '2020'"
+    assert str(caught.value) == (
+        "where.$and[1].year.$gt: expected a number, got str '2020' (ranges take numbers, datetimes and dates)"
+    )
 
 
 DOCUMENT_MALFORMED: list[tuple[Any, type[Exception], str]] = [

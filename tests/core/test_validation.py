@@ -6,6 +6,7 @@ the first record, or an adapter that wrote before validating, would leave traces
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import vectorstore
 from vectorstore import Record
 from vectorstore.errors import (
     DimensionMismatch,
@@ -23,7 +25,7 @@ from vectorstore.errors import (
     VectorStoreError,
 )
 from vectorstore.store import VectorStore
-from vectorstore.validation import MAX_KEY_LENGTH
+from vectorstore.validation import MAX_KEY_LENGTH, MAX_SAFE_INT, from_epoch_microseconds
 
 NAME = "bad_input"
 DIM = 3
@@ -215,7 +217,6 @@ def test_documents_must_match_ids(populated: VectorStore) -> None:
 # -- metadata -------------------------------------------------------------------------------------------------------
 
 BAD_METADATA: list[tuple[str, dict[Any, Any]]] = [
-    ("None-value", {"k": None}),
     ("nested-dict", {"k": {"inner": 1}}),
     ("np.int64", {"k": np.int64(1)}),
     ("np.float64", {"k": np.float64(1.0)}),
@@ -231,6 +232,13 @@ BAD_METADATA: list[tuple[str, dict[Any, Any]]] = [
     ("mixed-list-bool-int", {"k": [True, 1]}),
     ("empty-list", {"k": []}),
     ("list-with-None", {"k": ["a", None]}),
+    ("naive-datetime", {"k": dt.datetime(2020, 1, 1)}),
+    ("datetime-beyond-2**53-us", {"k": dt.datetime(2300, 1, 1, tzinfo=dt.timezone.utc)}),
+    ("datetime-max", {"k": dt.datetime.max.replace(tzinfo=dt.timezone(dt.timedelta(hours=-1)))}),
+    ("list-of-datetimes", {"k": [dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)]}),
+    ("list-of-dates", {"k": [dt.date(2020, 1, 1)]}),
+    ("time", {"k": dt.time(12, 0)}),
+    ("timedelta", {"k": dt.timedelta(days=1)}),
     ("list-with-list", {"k": [[1]]}),
     ("list-with-nan", {"k": [1.0, math.nan]}),
     ("list-with-big-int", {"k": [1, 2**60]}),
@@ -301,6 +309,51 @@ def test_allowed_metadata_round_trips_with_exact_types(populated: VectorStore) -
     assert got["empty"] == {} and got["none"] == {}
 
 
+def test_datetimes_come_back_in_utc_and_dates_as_dates(populated: VectorStore) -> None:
+    """An aware datetime is stored as its instant and read back in UTC; a date stays a date (not a datetime)."""
+    eastern = dt.timezone(dt.timedelta(hours=-5, minutes=-30))
+    written = {
+        "at": dt.datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=eastern),
+        "day": dt.date(2024, 2, 29),
+        "first": from_epoch_microseconds(-MAX_SAFE_INT),
+        "last": from_epoch_microseconds(MAX_SAFE_INT),
+    }
+    populated.upsert(NAME, ["timed"], [[1, 2, 3]], metadatas=[written])
+    (record,) = populated.get(NAME, ["timed"])
+    assert record.metadata == written
+    assert record.metadata["at"] == dt.datetime(2024, 3, 1, 5, 29, 59, 999999, tzinfo=dt.timezone.utc)
+    assert record.metadata["at"].tzinfo is dt.timezone.utc  # type: ignore[union-attr]
+    assert {k: type(v) for k, v in record.metadata.items()} == {k: type(v) for k, v in written.items()}
+    assert written["at"].tzinfo is eastern, "the caller's dict is not changed"
+
+
+def test_naive_datetime_message_says_to_attach_a_timezone(populated: VectorStore) -> None:
+    ids, vectors, documents, metadatas = good_columns()
+    metadatas[-1] = {"at": dt.datetime(2020, 1, 1)}
+    write = lambda: populated.upsert(NAME, ids, vectors, documents, metadatas)  # noqa: E731
+    assert_rejected(populated, InvalidRecord, write, "no timezone", "datetime.timezone.utc", repr(ids[-1]), "'at'")
+
+
+def test_none_value_means_no_value(populated: VectorStore) -> None:
+    """By default a None value is dropped before the adapter sees it: the key is absent on read and in filters."""
+    populated.upsert(NAME, ["nulls", "all-null"], [[1, 2, 3]] * 2, metadatas=[{"a": None, "b": 1}, {"a": None}])
+    got = {r.id: r.metadata for r in populated.get(NAME, ["nulls", "all-null"])}
+    assert got == {"nulls": {"b": 1}, "all-null": {}}
+    assert populated.count(NAME, {"a": {"$exists": True}}) == 0
+    assert populated.count(NAME, {"$and": [{"a": {"$ne": 1}}, {"a": {"$nin": ["x"]}}]}) == populated.count(NAME)
+
+
+def test_none_values_refuse_restores_the_strict_refusal() -> None:
+    with vectorstore.open("memory://", none_values="refuse") as store:
+        store.create_collection(NAME, DIM)
+        store.upsert(NAME, ["keep"], [[1, 2, 3]], metadatas=[{"a": 1}])
+        ids, vectors, documents, metadatas = good_columns()
+        metadatas[-1] = {"fine": 1, "k": None}
+        write = lambda: store.upsert(NAME, ids, vectors, documents, metadatas)  # noqa: E731
+        exc = assert_rejected(store, InvalidRecord, write, repr(ids[-1]), "'k'", "none_values")
+        assert exc.key == "k"  # type: ignore[attr-defined]
+
+
 def test_key_of_256_characters_is_accepted(populated: VectorStore) -> None:
     key = "k" * MAX_KEY_LENGTH
     populated.upsert(NAME, ["long-key"], [[1, 2, 3]], metadatas=[{key: 1}])
@@ -344,7 +397,7 @@ def test_deeply_nested_value_is_refused_without_recursing(populated: VectorStore
 
 def test_records_form_validates_like_columns(populated: VectorStore) -> None:
     records: list[Any] = [Record(id=f"r{i}", vector=[1, 2, 3], metadata={"i": i}) for i in range(10)]
-    records.append({"id": "r-last", "vector": [1, 2, 3], "metadata": {"bad": None}})
+    records.append({"id": "r-last", "vector": [1, 2, 3], "metadata": {"bad": dt.datetime(2020, 1, 1)}})
     write = lambda: populated.upsert(NAME, records=records)  # noqa: E731
     exc = assert_rejected(populated, InvalidRecord, write, "'r-last'", "'bad'")
     assert exc.key == "bad"  # type: ignore[attr-defined]

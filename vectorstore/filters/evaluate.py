@@ -10,16 +10,17 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..toolkit.visiting import FilterVisitor
+from ..validation import KINDS, ORDERED_KINDS
 from .tree import And, Condition, DocumentContains, Node, Not, Or
 
 
 def _kind(value: Any) -> str:
-    kind = type(value)
-    return "bool" if kind is bool else "str" if kind is str else "number" if kind in (int, float) else "other"
+    return KINDS.get(type(value), "other")
 
 
 def _equal(stored: Any, operand: Any) -> bool:
-    """Strictly typed equality: bool never equals a number, str never a number, 1 == 1.0."""
+    """Strictly typed equality: bool never equals a number, str never a number, a date never a datetime, 1 == 1.0;
+    datetimes are equal when they name the same instant, whatever their offsets."""
     return _kind(stored) == _kind(operand) and stored == operand
 
 
@@ -40,7 +41,10 @@ def _condition(node: Condition, metadata: Mapping[str, Any]) -> bool:
         return _equal(stored, node.value)
     if op == "$in":
         return any(_equal(stored, value) for value in node.value)  # type: ignore[union-attr]
-    if op == "$contains" or _kind(stored) != "number":
+    if op == "$contains":
+        return False
+    stored_kind = _kind(stored)
+    if stored_kind not in ORDERED_KINDS or stored_kind != _kind(node.value):  # a range orders one kind only
         return False
     operand = node.value
     if op == "$gt":

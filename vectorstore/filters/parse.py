@@ -22,12 +22,13 @@ through this library (embedded Chroma 1.5.9, qdrant-edge-py, qdrant-client local
 
 from __future__ import annotations
 
+import datetime as dt
 import reprlib
 from collections.abc import Mapping
 from typing import Any, TypeAlias
 
 from ..errors import InvalidFilter, InvalidRecord, UnsupportedFilter
-from ..validation import MAX_KEY_LENGTH, describe, metadata_key, scalar_problem
+from ..validation import MAX_KEY_LENGTH, ORDERED_KINDS, describe, kind, metadata_key, scalar_problem
 from .tree import FIELD_OPS, RANGE_OPS, And, Condition, DocumentContains, Node, Not, Or, conjoin
 
 #: A user's ``where`` or ``document`` filter as the public API takes it: a Mongo-style dict, or ``None`` for none.
@@ -80,14 +81,12 @@ def _deeper(path: str, depth: int) -> int:
     return depth + 1
 
 
-def _kind(value: Any) -> str:
-    return "bool" if type(value) is bool else "str" if type(value) is str else "number"
-
-
 def _operand(path: str, op: str, value: Any, budget: _Budget) -> Any:
     if op in RANGE_OPS:
-        if type(value) not in (int, float):
-            raise InvalidFilter(f"{path}: expected a number, got {describe(value)}")
+        if kind(value) not in ORDERED_KINDS:
+            raise InvalidFilter(
+                f"{path}: expected a number, got {describe(value)} (ranges take numbers, datetimes and dates)"
+            )
         problem = scalar_problem(value)
         if problem:
             raise InvalidFilter(f"{path}: {problem}")
@@ -104,14 +103,25 @@ def _operand(path: str, op: str, value: Any, budget: _Budget) -> Any:
             problem = scalar_problem(element)
             if problem:
                 raise InvalidFilter(f"{path}[{i}]: {problem}")
-        kinds = {_kind(v) for v in value}
+        kinds = {kind(v) for v in value}
         if len(kinds) > 1:
-            raise InvalidFilter(f"{path}: values must all be of one kind (str, number or bool), got {sorted(kinds)}")
+            raise InvalidFilter(
+                f"{path}: values must all be of one kind (str, number, bool, datetime or date), got {sorted(kinds)}"
+            )
         return tuple(value)
     problem = scalar_problem(value)  # $eq $ne $contains
     if problem:
-        hint = " (use $in for a list of values)" if type(value) is list else ""
+        hint = (
+            " (use $in for a list of values)"
+            if type(value) is list
+            else " (None is no value: use {'$exists': False})" if value is None else ""
+        )
         raise InvalidFilter(f"{path}: {problem}{hint}")
+    if op == "$contains" and type(value) in (dt.datetime, dt.date):
+        raise InvalidFilter(
+            f"{path}: lists of datetimes or dates are not stored, so $contains {describe(value)} cannot match; "
+            "use $eq to compare a datetime or date field"
+        )
     return value
 
 

@@ -20,6 +20,8 @@ fractional numbers against ints
     Chroma 1.5.9 truncates a fractional operand before comparing it with int values (chroma#7491: ``$eq 2.5``
     matches 2, ``$gte 2.5`` matches 2, ``$gt -2.5`` misses -2). :func:`_set` and :func:`_range`
     rewrite such conditions with integer operands so they are exact both with the bug and after its fix.
+datetimes and dates
+    Conditions on them are rewritten onto their integer companion keys first (:mod:`vectorstore.toolkit.times`).
 shape
     Chroma wants one key per dict and at least two clauses per ``$and``/``$or``; documents are filtered inside
     ``where`` through the ``#document`` key, so metadata and document conditions can be mixed under ``$or``.
@@ -31,7 +33,7 @@ import math
 from typing import Any
 
 from vectorstore.filters import And, Condition, DocumentContains, Node, Not, Or
-from vectorstore.toolkit import FilterVisitor
+from vectorstore.toolkit import FilterVisitor, times
 
 from .records import number_flag
 
@@ -46,7 +48,7 @@ _OPPOSITE = {"$eq": "$ne", "$ne": "$eq", "$in": "$nin", "$nin": "$in", "$gt": "$
 
 def to_where(node: Node | None) -> ChromaWhere | None:
     """The Chroma ``where`` for a filter tree (``None`` for no filter, which Chroma spells as no argument)."""
-    return None if node is None else _POSITIVE.visit(node)
+    return None if node is None else _POSITIVE.visit(times.rewrite(node))  # type: ignore[arg-type]
 
 
 def _join(op: str, clauses: list[ChromaWhere]) -> ChromaWhere:

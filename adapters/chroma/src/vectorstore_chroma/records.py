@@ -7,6 +7,9 @@ Reserved fields (hidden on read; users cannot write keys starting with ``_vs_``)
                    under ``$not``). Scalar flags rather than lists of key names: Chroma writes list values about
                    25% slower (4-key records, median of 3 runs of 3,000).
 ``_vs_nodoc``      ``True`` when a *replaced* record has no document; its document is then stored as ``""``.
+``_vs_dt_<key>``   a datetime value of ``key`` (which is then not stored itself), as epoch microseconds;
+``_vs_date_<key>`` a date value, as its ordinal (:mod:`vectorstore.toolkit.times`). Each is an ordinary int field
+                   to the rest of this module, with its own ``_vs_num_`` flag.
 
 Full replace. Chroma's ``upsert`` merges metadata (a ``None`` value deletes a key) and keeps the old document when
 none is given. Deleting and re-adding would replace, but a crash between the two steps would lose a record that was
@@ -24,6 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from vectorstore.models import Metadata
+from vectorstore.toolkit import times
 
 RESERVED_PREFIX = "_vs_"
 NUMBER_FLAG_PREFIX = "_vs_num_"
@@ -43,6 +47,7 @@ def encode(metadata: Metadata, document: str | None, old_keys: frozenset[str] | 
     ``old_keys`` are the stored record's keys (user and reserved), or ``None`` for a new record; old keys that are
     not set again are nulled. ``None`` means "no metadata", which Chroma wants instead of ``{}``.
     """
+    metadata = times.encode(metadata)
     stored: StoredMetadata = dict(metadata)
     for key, value in metadata.items():
         stored[number_flag(key)] = type(value) in (int, float)
@@ -59,13 +64,14 @@ def stored_document(document: str | None, replacing: bool) -> str | None:
 
 
 def decode(stored: Mapping[str, Any] | None) -> Metadata:
-    """The user's metadata: reserved fields removed, ``{}`` for none, keys sorted.
+    """The user's metadata: datetimes and dates restored, reserved fields removed, ``{}`` for none, keys sorted.
 
     Chroma returns keys in an order that changes from call to call; sorting makes reads repeatable.
     """
     if not stored:
         return {}
-    return {key: stored[key] for key in sorted(stored) if not key.startswith(RESERVED_PREFIX)}
+    decoded = times.decode(dict(stored))
+    return {key: decoded[key] for key in sorted(decoded) if not key.startswith(RESERVED_PREFIX)}
 
 
 def decode_document(document: str | None, stored: Mapping[str, Any] | None) -> str | None:

@@ -16,6 +16,7 @@ ranges          ``Range`` plus ``must_not _vs_lists == key``.
 ``$exists``     ``must_not IsEmpty(key)`` / ``IsEmpty(key)``; we never store null or ``[]``, so empty = missing.
 ``$and/$or``    ``must`` / ``should``; ``$not``: ``must_not``.
 document        ``MatchSubstring`` on the document field: byte-wise, case-sensitive (``MatchText`` is tokenised).
+datetime/date   first rewritten onto integer companion keys (:mod:`vectorstore.toolkit.times`), then as numbers.
 ==============  ===================================================================================================
 
 Keys are JSON paths to Qdrant (``a.b`` means nested ``b``), so any key outside ``[A-Za-z0-9_-]`` is quoted; a key
@@ -31,7 +32,7 @@ from typing import Any, Union
 from vectorstore.errors import UnsupportedFilter
 from vectorstore.filters import And, Condition, DocumentContains, Node, Not, Or
 from vectorstore.models import Scalar
-from vectorstore.toolkit import FilterVisitor
+from vectorstore.toolkit import FilterVisitor, times
 
 from .payload import BOOLS_FIELD, LISTS_FIELD, bool_tag
 
@@ -109,7 +110,7 @@ class Translator(FilterVisitor[Part]):
         self.native_bools = native_bools
 
     def translate(self, node: Node) -> Clause:
-        part = self.visit(node)
+        part = self.visit(times.rewrite(node))  # type: ignore[arg-type]
         return part if isinstance(part, Clause) else Clause(must=(part,))
 
     def and_(self, node: And) -> Part:

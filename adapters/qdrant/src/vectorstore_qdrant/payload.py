@@ -8,8 +8,10 @@ plus reserved fields whose names start with ``_vs_`` (a prefix metadata keys may
      "_vs_doc": "A desert planet ...",     # the document, when the record has one
      "_vs_lists": ["tags"],                # metadata keys holding a list (Qdrant matches any list element)
      "_vs_bools": ["hardcover=true"],      # key=true/false for each bool value, scalars and list elements
-     "_vs_norm": 1.7320508}                # cosine collections: the vector's norm before Qdrant normalised it
+     "_vs_norm": 1.7320508,                # cosine collections: the vector's norm before Qdrant normalised it
                                            # (left out for unit vectors, which come back as written)
+     "_vs_dt_published": 1700000000000000, # a datetime value of "published", as epoch microseconds,
+     "_vs_date_due": 738000}               # a date value of "due" as its ordinal (vectorstore.toolkit.times)
 
 ``_vs_lists`` lets filters tell ``{"tags": "sf"}`` (never matches a list) from ``{"tags": {"$contains": "sf"}}``;
 ``_vs_bools`` is an exact keyword shadow of booleans for qdrant-edge-py 0.9.0, whose ``MatchValue(True)`` matches
@@ -22,6 +24,7 @@ from typing import Any
 
 from vectorstore.errors import InvalidRecord
 from vectorstore.models import Metadata
+from vectorstore.toolkit import times
 
 RESERVED_PREFIX = "_vs_"
 ID_FIELD = "_vs_id"
@@ -50,6 +53,7 @@ class Layout:
     def payload(
         self, collection: str, record_id: str, document: str | None, metadata: Metadata, norm: float | None
     ) -> dict[str, Any]:
+        metadata = times.encode(metadata)
         payload: dict[str, Any] = dict(metadata)
         lists: list[str] = []
         bools: list[str] = []
@@ -99,7 +103,7 @@ class Layout:
         if "metadata" in include:
             payload.pop(LISTS_FIELD, None)
             payload.pop(BOOLS_FIELD, None)
-            metadata = payload
+            metadata = times.decode(payload)
         return (
             record_id if type(record_id) is str else str(point.id),
             document if type(document) is str and "document" in include else None,
