@@ -74,8 +74,12 @@ class ExecutorEngine:
             if self.owns:
                 await self.run(self.inner.close)
         finally:
-            self.closed = True
-            self.pool.shutdown(wait=False)
+            self.shutdown()
+
+    def shutdown(self) -> None:
+        """Refuse further calls and let the pool's threads end (calls running on them finish)."""
+        self.closed = True
+        self.pool.shutdown(wait=False)
 
 
 @forwarding

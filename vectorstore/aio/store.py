@@ -144,12 +144,28 @@ class AsyncVectorStore:
         """A handle that fills in the collection name for each call."""
         return AsyncCollection(self, collection_name(name))
 
+    @property
+    def bridged(self) -> VectorStore:
+        """The sync store whose adapter calls this store awaits; sync code given to :meth:`run` uses it as its store."""
+        return self._sync
+
+    async def run(self, function: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
+        """Run sync code written against :attr:`bridged` the way this store runs its own methods (on the loop,
+        awaiting each adapter call; or on the pool for a pooled store). How an integration derives its async
+        methods from its sync ones (:mod:`vectorstore.integrations.langchain`)."""
+        result: _T = await self._run(functools.partial(function, *args, **kwargs))
+        return result
+
     async def close(self) -> None:
         """Close the store (and the sync store under it, when this one opened or owns it); idempotent."""
         if self._run is run_sync:
             await run_sync(self._sync.close)
         else:
             await self.engine.aclose()
+
+    def detach(self) -> None:
+        """Close a view that does not own its sync store (``owns=False``) without awaiting: its pool stops."""
+        self.engine.shutdown()
 
     aclose = close
 
@@ -160,7 +176,7 @@ class AsyncVectorStore:
         await self.close()
 
     async def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        return await self._run(functools.partial(getattr(self._sync, name), *args, **kwargs))
+        return await self.run(getattr(self._sync, name), *args, **kwargs)
 
     def _stream(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> AsyncScan[Any]:
         return AsyncScan(self._run, functools.partial(getattr(self._sync, name), *args, **kwargs))

@@ -1,0 +1,94 @@
+"""An isolated store under asyncio: the loop keeps running while 200 queries wait on the worker, faults while 50
+tasks are in flight give every task a result or a typed error (none hangs), and cancelled tasks leave the worker's
+protocol in step."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from vectorstore import aio
+from vectorstore.errors import BackendUnavailable
+
+from .conftest import N, vectors
+
+pytestmark = pytest.mark.asyncio
+
+#: Bound on waiting for all tasks: generous (a slow shared machine), only there so a hang fails instead of blocking.
+LIMIT_S = 120.0
+
+
+class Ticker:
+    """A coroutine ticking every 1 ms; :attr:`ticks` counts how often the loop let it run."""
+
+    def __init__(self) -> None:
+        self.ticks = 0
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(0.001)
+            self.ticks += 1
+
+    async def stop(self) -> None:
+        self.task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await self.task
+
+
+def _expected_first(results: list[Any]) -> list[str]:
+    return [row[0].id for row in results]
+
+
+async def test_loop_keeps_ticking_during_200_queries(chroma: aio.AsyncVectorStore) -> None:
+    rows = vectors(1, N)[:200]
+    ticker = Ticker()
+    ticks_at_completion: list[int] = []
+
+    async def search(i: int) -> str:
+        matches = await chroma.search("docs", rows[i], k=3)
+        ticks_at_completion.append(ticker.ticks)
+        return matches[0].id
+
+    found = await asyncio.wait_for(asyncio.gather(*(search(i) for i in range(200))), LIMIT_S)
+    await ticker.stop()
+    assert found == [f"r{i}" for i in range(200)]
+    batches = [ticks_at_completion[start] for start in range(0, 200, 40)] + [ticks_at_completion[-1]]
+    assert all(later > earlier for earlier, later in zip(batches, batches[1:])), batches
+
+
+@pytest.mark.parametrize("kind", ["segv", "hang"])
+async def test_fault_while_50_tasks_are_in_flight(chroma: aio.AsyncVectorStore, kind: str) -> None:
+    rows = vectors(1, N)
+    chroma.adapter._inject_fault(kind, "query", times=1)
+
+    async def search(i: int) -> str | BaseException:
+        try:
+            return (await chroma.search("docs", rows[i], k=1))[0].id
+        except BackendUnavailable as exc:  # WorkerCrashed / WorkerTimeout: typed, never a bare or native error
+            return exc
+
+    outcomes = await asyncio.wait_for(asyncio.gather(*(search(i) for i in range(50))), LIMIT_S)
+    answered = [outcome for outcome in outcomes if isinstance(outcome, str)]
+    assert all(outcome == f"r{i}" for i, outcome in enumerate(outcomes) if isinstance(outcome, str))
+    assert answered, outcomes  # the fault fails at most the calls in flight with it; the rest are served
+    if kind == "hang":  # a timeout is not retried: its call, at least, failed with WorkerTimeout
+        assert len(answered) < 50
+    assert (await chroma.search("docs", rows[7], k=1))[0].id == "r7"
+    assert await chroma.count("docs") == N
+
+
+async def test_cancelled_tasks_leave_the_protocol_in_step(chroma: aio.AsyncVectorStore) -> None:
+    rows = vectors(1, N)
+    tasks = [asyncio.ensure_future(chroma.search("docs", rows[i], k=1)) for i in range(60)]
+    await asyncio.sleep(0)
+    for task in tasks[::2]:
+        task.cancel()
+    outcomes = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), LIMIT_S)
+    for i, outcome in enumerate(outcomes):
+        assert isinstance(outcome, asyncio.CancelledError) or outcome[0].id == f"r{i}", (i, outcome)
+    again = await asyncio.gather(*(chroma.search("docs", rows[i], k=1) for i in range(60)))
+    assert [matches[0].id for matches in again] == [f"r{i}" for i in range(60)]
+    assert chroma.adapter.stats()["restarts"] == 0
