@@ -79,7 +79,7 @@ def test_same_path_with_other_options_is_refused_naming_them(tmp_path: Path) -> 
     url = f"chroma://{tmp_path}/c?isolation=none"
     with vectorstore.open(url) as first:
         first.create_collection("kept", 2)
-        with pytest.raises(StoreLocked, match=r"ef_search: open 500, asked 90"):
+        with pytest.raises(StoreLocked, match=r"ef_search: open None, asked 90"):
             vectorstore.open(f"{url}&ef_search=90")
         assert first.list_collections()[0].name == "kept"  # the refused opener changed nothing
 

@@ -89,6 +89,9 @@ class ChromaAdapter(Adapter):
         #: Log entries written per collection since its size was last checked, and its live records then.
         self._written: dict[str, int] = {}
         self._live: dict[str, int] = {}
+        #: Per collection this adapter sizes (``_size_search``): records written since its count was last taken,
+        #: plus that count, and the size at which its search breadth changes.
+        self._growth: dict[str, tuple[int, float]] = {}
         try:
             max_batch = self._call("open", None, self._client.get_max_batch_size)
             if config.kind == "persistent":
@@ -130,6 +133,7 @@ class ChromaAdapter(Adapter):
                 "get_collection", name, lambda: self._client.get_collection(name, embedding_function=None)
             )
             handle = _Handle(collection, _metric(collection))
+            self._call("get_collection", name, lambda: self._size_search(name, collection))
             with self._lock:
                 self._handles[name] = handle
         return handle
@@ -176,6 +180,36 @@ class ChromaAdapter(Adapter):
                 removed = wal.compact(connection, collection)
                 log.info("chroma collection %r: compacted its write-ahead log by %d entries", name, removed)
 
+    def _size_search(self, name: str, collection: ChromaCollection) -> None:
+        """Give a collection this adapter created the ``ef_search`` its size calls for (``ChromaConfig.recall``).
+
+        Chroma 1.5.9 reads ``ef_search`` when it loads a collection's index into a process and ignores a change
+        made while the index is loaded (measured: recall unchanged until the store was reopened), so the breadth is
+        set when this process first uses the collection, before any query loads the index, and again when writes
+        take the collection past a size bound (that change applies from the next process to open the store).
+        Collections made by plain chromadb and a fixed ``ef_search`` are left as they are.
+        """
+        if self.config.ef_search is not None or DIMENSION_KEY not in (collection.metadata or {}):
+            return
+        count = collection.count()
+        with self._lock:
+            self._growth[name] = (count, self.config.breadth_bound(count))
+        wanted = self.config.search_breadth(count)
+        current = ((collection.configuration_json or {}).get("hnsw") or {}).get("ef_search")
+        if current is not None and current != wanted:
+            collection.modify(configuration={"hnsw": {"ef_search": wanted}})
+            log.info("chroma collection %r (%d records): ef_search %s -> %d", name, count, current, wanted)
+
+    def _grown(self, name: str, written: int) -> None:
+        """Count records written; past the size bound of the current breadth, size the search again."""
+        with self._lock:
+            if name not in self._growth:
+                return
+            estimate, bound = self._growth[name]
+            self._growth[name] = (estimate + written, bound)
+        if estimate + written > bound:
+            self._size_search(name, self._handle(name).collection)
+
     def _chunks(self, items: Sequence[T]) -> Iterator[Sequence[T]]:
         """``max_batch``-sized pieces of an id list this adapter found itself (the store chunks what callers pass)."""
         return chunked(items, self.capabilities.max_batch or len(items) or 1)
@@ -193,6 +227,8 @@ class ChromaAdapter(Adapter):
         )
         with self._lock:
             self._handles[name] = _Handle(collection, metric)
+            if self.config.ef_search is None:
+                self._growth[name] = (0, self.config.breadth_bound(0))
         return CollectionInfo(name=name, dimension=dimension, metric=metric)
 
     def get_collection(self, name: str) -> CollectionInfo:
@@ -259,6 +295,7 @@ class ChromaAdapter(Adapter):
         with self._write_lock:
             self._on(name, "upsert", write, read=False)
             self._call("upsert", name, lambda: self._logged(name, len(batch.ids)))
+            self._call("upsert", name, lambda: self._grown(name, len(batch.ids)))
 
     def get(self, name: str, ids: list[str], include: frozenset[str]) -> RecordBatch:
         fields = _native_include(include)

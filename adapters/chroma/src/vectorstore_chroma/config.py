@@ -19,6 +19,16 @@ DEFAULT_TENANT = "default_tenant"
 DEFAULT_DATABASE = "default_database"
 
 Kind = Literal["persistent", "memory", "http"]
+Recall = Literal["high", "fast"]
+
+#: ``ef_search`` by collection size (records, inclusive upper bounds) per recall target; measured with
+#: ``adapters/chroma/bench/recall.py`` on chromadb 1.5.9 (random 384-d unit vectors are the hard case).
+_BREADTH: dict[Recall, tuple[tuple[float, int], ...]] = {
+    "fast": ((float("inf"), 100),),
+    "high": ((2_000, 100), (5_000, 200), (float("inf"), 300)),
+}
+#: ``ef_construction`` per recall target: Chroma's 100, or a denser graph (inserts about 1.3x slower).
+_CONSTRUCTION: dict[Recall, int] = {"fast": 100, "high": 200}
 
 
 class ChromaConfig(BaseModel):
@@ -40,11 +50,16 @@ class ChromaConfig(BaseModel):
     api_key: SecretStr | None = None
     #: Where a token goes: Chroma's ``X-Chroma-Token`` header or ``Authorization: Bearer``.
     auth_header: Literal["x-chroma-token", "authorization"] = "x-chroma-token"
-    #: HNSW parameters of collections this adapter creates. ``ef_search`` is 5x Chroma's default (100), which made
-    #: collections of up to a few thousand vectors come back exact in our measurements at a query-time cost only;
-    #: the construction parameters keep Chroma's defaults, so inserts cost the same (docs/backends/chroma.md).
-    ef_search: int = Field(default=500, ge=1)
-    ef_construction: int = Field(default=100, ge=1)
+    #: Recall target of collections this adapter creates, which sizes their HNSW search to the collection
+    #: (:meth:`search_breadth`): ``fast`` is Chroma's own setting (``ef_search`` 100 at every size: raw Chroma's
+    #: speed, exact on clustered data, 0.5 recall@10 on random 384-d vectors at 10,000); ``high`` widens the search
+    #: as the collection grows and builds a denser graph (``ef_construction`` 200), for recall@10 >= 0.95 on hard
+    #: data at a query-time cost (docs/backends/chroma.md, "Exactness and recall").
+    recall: Recall = "high"
+    #: A fixed HNSW search breadth instead of the sized one (kept as created; never resized).
+    ef_search: int | None = Field(default=None, ge=1)
+    #: HNSW build parameters (``None``: what ``recall`` chooses); Chroma fixes them when a collection is created.
+    ef_construction: int | None = Field(default=None, ge=1)
     max_neighbors: int = Field(default=16, ge=2)
     #: Embedded persistent stores only: keep Chroma's write-ahead log (``automatically_purge`` off) so that a
     #: collection whose index files a kill damaged can be rebuilt by ``repair``; the log is compacted to about one
@@ -84,7 +99,28 @@ class ChromaConfig(BaseModel):
 
     @property
     def hnsw(self) -> dict[str, int]:
-        return {"ef_search": self.ef_search, "ef_construction": self.ef_construction, "max_neighbors": self.max_neighbors}
+        """The HNSW settings a new (empty) collection is created with."""
+        construction = self.ef_construction or _CONSTRUCTION[self.recall]
+        return {"ef_search": self.search_breadth(0), "ef_construction": construction, "max_neighbors": self.max_neighbors}
+
+    def search_breadth(self, count: int) -> int:
+        """``ef_search`` for a collection of ``count`` records: the fixed ``ef_search`` if given, else the smallest
+        breadth of the ``recall`` target's table whose size bound ``count`` is within.
+
+        Why sized: a breadth at or above the collection's size costs nothing extra (the search visits the whole
+        graph either way), while on a large collection each doubling costs about 1.5x in query time, so a fixed
+        breadth is either too narrow for large collections or too costly for them.
+        """
+        if self.ef_search is not None:
+            return self.ef_search
+        return self._bracket(count)[1]
+
+    def breadth_bound(self, count: int) -> float:
+        """The size up to which :meth:`search_breadth` stays what it is at ``count`` (infinite when fixed)."""
+        return float("inf") if self.ef_search is not None else self._bracket(count)[0]
+
+    def _bracket(self, count: int) -> tuple[float, int]:
+        return next(bracket for bracket in _BREADTH[self.recall] if count <= bracket[0])
 
     def headers(self) -> dict[str, str]:
         """Authentication headers for an HTTP client (empty without an ``api_key``)."""
