@@ -13,6 +13,10 @@ process isolation of the configured backend. Switching from ``langchain_chroma.C
 The collection is created on the first add, with the embedding dimension, so an empty wrapper needs no schema.
 Searching a collection that does not exist yet returns ``[]``.
 
+Async. Every ``a*`` method is its sync twin run through :mod:`vectorstore.aio`: the same code, with the store calls
+awaited on the store's engine and the embeddings awaited through ``aembed_documents``/``aembed_query`` (see
+:data:`ASYNC_TWINS`); nothing runs the sync methods in a thread pool.
+
 Scores. ``similarity_search_with_score`` returns our score (higher is more similar: cos for cosine, q . v for dot,
 -L2 for l2), the same number on every backend. Relevance scores (``similarity_search_with_relevance_scores``,
 ``as_retriever(search_type="similarity_score_threshold")``) map it into [0, 1] with :func:`vectorstore.scores.relevance`.
@@ -20,8 +24,11 @@ Scores. ``similarity_search_with_score`` returns our score (higher is more simil
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+import functools
 from functools import partial
 from typing import Any, Callable, Self
 
@@ -30,7 +37,6 @@ import numpy as np
 try:
     from langchain_core.documents import Document
     from langchain_core.embeddings import Embeddings
-    from langchain_core.runnables.config import run_in_executor
     from langchain_core.vectorstores import VectorStore as _LangChainBase
     from langchain_core.vectorstores.utils import maximal_marginal_relevance
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
@@ -40,6 +46,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without the extr
     ) from exc
 
 from .. import validation
+from ..aio.bridge import await_, bridged
+from ..aio.store import AsyncVectorStore
 from ..errors import CollectionExists, CollectionNotFound, InvalidInput
 from ..filters import Where
 from ..models import Match, Metric, Record
@@ -104,6 +112,8 @@ class LangChainVectorStore(_LangChainBase):
         self.store = open_store(url) if store is None else store
         #: The collection's metric once read or created; it cannot change while the collection exists.
         self._known_metric: Metric | None = None
+        #: The async view of :attr:`store` the ``a*`` methods use, made on first use.
+        self._async_store: AsyncVectorStore | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.collection_name!r} of {self.store!r}>"
@@ -116,8 +126,27 @@ class LangChainVectorStore(_LangChainBase):
 
     def close(self) -> None:
         """Close the store if this wrapper opened it (``url=``); a shared ``store=`` stays open."""
+        if self._async_store is not None:  # a shared store stays usable: the a* methods make a new view
+            self._async_store.detach()
+            self._async_store = None
         if self._owns_store:
             self.store.close()
+
+    async def aclose(self) -> None:
+        """:meth:`close` without blocking the loop (closing an isolated store stops its worker)."""
+        await asyncio.to_thread(self.close)
+
+    async def _twin(self, method: str, /, *args: Any, **kwargs: Any) -> Any:
+        """Run the sync ``method`` on a copy of this wrapper whose store and embeddings are awaited."""
+        if self._async_store is None:
+            self._async_store = AsyncVectorStore(self.store, owns=False)
+        view = copy.copy(self)
+        view.store = self._async_store.bridged
+        view.embedding = _AwaitedEmbeddings(self.embedding)
+        try:
+            return await self._async_store.run(getattr(view, method), *args, **kwargs)
+        finally:
+            self._known_metric = view._known_metric
 
     def __enter__(self) -> Self:
         return self
@@ -387,8 +416,81 @@ class LangChainVectorStore(_LangChainBase):
         return cls.from_texts(texts, embedding, [document.metadata for document in documents], ids=ids, **kwargs)
 
     @classmethod
+    async def afrom_texts(
+        cls,
+        texts: list[str],
+        embedding: Embeddings,
+        metadatas: list[dict[str, Any]] | None = None,
+        *,
+        ids: Sequence[str | None] | None = None,
+        **kwargs: Any,
+    ) -> Self:
+        """:meth:`from_texts` for asyncio: the store opens on a thread (an isolated one starts its worker), the
+        texts are added with :meth:`aadd_texts`."""
+        wrapper = await asyncio.to_thread(partial(cls, embedding, **kwargs))
+        try:
+            await wrapper.aadd_texts(texts, metadatas, ids=ids)
+        except BaseException:
+            await wrapper.aclose()
+            raise
+        return wrapper
+
+    @classmethod
     async def afrom_documents(cls, documents: list[Document], embedding: Embeddings, **kwargs: Any) -> Self:
-        return await run_in_executor(None, partial(cls.from_documents, documents, embedding, **kwargs))
+        """:meth:`from_documents` for asyncio (see :meth:`afrom_texts`)."""
+        ids = kwargs.pop("ids", None) or [document.id for document in documents]
+        texts = [document.page_content for document in documents]
+        return await cls.afrom_texts(texts, embedding, [document.metadata for document in documents], ids=ids, **kwargs)
 
 
-__all__ = ["DEFAULT_COLLECTION", "DEFAULT_METRIC", "LangChainVectorStore", "relevance"]
+class _AwaitedEmbeddings:
+    """The wrapper's embeddings inside an ``a*`` method: the calls are awaited (``aembed_*``) when the store's code
+    runs on the loop, and plain when it runs on the store's pool (a pooled store: see :mod:`vectorstore.aio.store`)."""
+
+    def __init__(self, embeddings: Embeddings) -> None:
+        self.embeddings = embeddings
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if bridged():
+            return await_(self.embeddings.aembed_documents(texts))
+        return self.embeddings.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        if bridged():
+            return await_(self.embeddings.aembed_query(text))
+        return self.embeddings.embed_query(text)
+
+
+#: Each async method of the wrapper and the sync method it runs (through :meth:`LangChainVectorStore._twin`).
+ASYNC_TWINS: dict[str, str] = {
+    "aadd_texts": "add_texts",
+    "adelete": "delete",
+    "adelete_collection": "delete_collection",
+    "aget_by_ids": "get_by_ids",
+    "asimilarity_search": "similarity_search",
+    "asimilarity_search_by_vector": "similarity_search_by_vector",
+    "asimilarity_search_with_score": "similarity_search_with_score",
+    "asimilarity_search_with_score_by_vector": "similarity_search_with_score_by_vector",
+    "asimilarity_search_with_relevance_scores": "similarity_search_with_relevance_scores",
+    "amax_marginal_relevance_search": "max_marginal_relevance_search",
+    "amax_marginal_relevance_search_by_vector": "max_marginal_relevance_search_by_vector",
+}
+
+
+def _async_twin(name: str, sync_name: str) -> Callable[..., Any]:
+    sync = getattr(LangChainVectorStore, sync_name)
+
+    @functools.wraps(sync)
+    async def method(self: LangChainVectorStore, *args: Any, **kwargs: Any) -> Any:
+        return await self._twin(sync_name, *args, **kwargs)
+
+    method.__name__ = name
+    method.__qualname__ = f"LangChainVectorStore.{name}"
+    return method
+
+
+for _name, _sync_name in ASYNC_TWINS.items():
+    setattr(LangChainVectorStore, _name, _async_twin(_name, _sync_name))
+
+
+__all__ = ["ASYNC_TWINS", "DEFAULT_COLLECTION", "DEFAULT_METRIC", "LangChainVectorStore", "relevance"]
