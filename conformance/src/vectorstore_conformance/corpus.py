@@ -9,12 +9,14 @@ the reference evaluator.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from vectorstore.filters import Where
 from vectorstore.models import Metadata
 
 FilterCase = tuple[Where, Where]  # (where, document)
+CorpusRecord = tuple[str, "str | None", "Metadata | None"]  # (id, document, metadata)
 
 _NUMBERS: list[int | float] = [0, 1, 2, 3, -3, 5, 2**53]
 _FLOATS = [0.5, -1.5, 2.25, 1.0, 0.0]
@@ -66,7 +68,7 @@ _EDGES: list[tuple[str, str | None, Metadata | None]] = [
     ("spaces", " fox ", {"s": " apple", "tags": ["red "]}),
 ]
 
-RECORDS: list[tuple[str, str | None, Metadata | None]] = [_generated(i) for i in range(32)] + _EDGES
+RECORDS: list[CorpusRecord] = [_generated(i) for i in range(32)] + _EDGES
 
 
 def _where(*filters: dict[str, Any]) -> list[FilterCase]:
@@ -323,3 +325,63 @@ FAMILIES: dict[str, tuple[str, list[FilterCase]]] = {
 
 def all_filters() -> list[FilterCase]:
     return [case for _, cases in FAMILIES.values() for case in cases]
+
+
+# -- datetimes and dates (DESIGN 3.1) --------------------------------------------------------------------------------
+
+_UTC = dt.timezone.utc
+_PLUS2 = dt.timezone(dt.timedelta(hours=2))
+T0 = dt.datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=_UTC)
+_AT: list[Any] = [
+    T0,
+    T0 + dt.timedelta(microseconds=1),
+    T0 - dt.timedelta(microseconds=1),
+    dt.datetime(2024, 5, 1, 14, 0, 0, 123456, tzinfo=_PLUS2),  # T0 written in another offset
+    dt.datetime(1970, 1, 1, tzinfo=_UTC),
+    dt.datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=_UTC),
+    dt.datetime(1700, 1, 1, tzinfo=_UTC),
+    dt.date(2024, 5, 1),  # a date: another kind
+    dt.date(1, 1, 1),
+    "2024-05-01T12:00:00.123456+00:00",  # a string: another kind
+    1714564800123456,  # T0's epoch microseconds as a number: another kind
+    True,
+    ["2024-05-01"],
+]
+
+#: Records whose ``at`` holds datetimes in several offsets, dates and values of other kinds, or is missing.
+TIME_RECORDS: list[CorpusRecord] = [
+    (f"t{i}", None, {"at": value, "n": i, **({"day": dt.date(2024, 1, 1 + i % 28)} if i % 3 else {})})
+    for i, value in enumerate(_AT)
+] + [("t-missing", "no at", {"n": -1}), ("t-none", None, None)]
+
+TIME_FILTERS: list[FilterCase] = _where(
+    {"at": T0},
+    {"at": dt.datetime(2024, 5, 1, 14, 0, 0, 123456, tzinfo=_PLUS2)},
+    {"at": {"$ne": T0}},
+    {"at": {"$gt": T0}},
+    {"at": {"$gte": T0}},
+    {"at": {"$lt": T0}},
+    {"at": {"$lte": dt.datetime(1970, 1, 1, tzinfo=_UTC)}},
+    {"at": {"$gt": dt.datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=_UTC)}},
+    {"at": {"$gte": dt.datetime(1690, 1, 1, tzinfo=_UTC), "$lt": T0}},
+    {"at": {"$in": [T0, dt.datetime(1970, 1, 1, tzinfo=_UTC)]}},
+    {"at": {"$nin": [T0]}},
+    {"at": dt.date(2024, 5, 1)},
+    {"at": {"$gte": dt.date(2024, 5, 1)}},
+    {"at": {"$lt": dt.date(2000, 1, 1)}},
+    {"at": {"$in": [dt.date(1, 1, 1), dt.date(2024, 5, 1)]}},
+    {"at": {"$gt": 0}},
+    {"at": "2024-05-01T12:00:00.123456+00:00"},
+    {"at": {"$exists": True}},
+    {"at": {"$exists": False}},
+    {"$not": {"at": {"$gt": T0}}},
+    {"at": {"$not": {"$lte": T0}}},
+    {"$not": {"at": {"$gte": dt.date(2024, 5, 1)}}},
+    {"$not": {"at": {"$in": [T0]}}},
+    {"$not": {"at": {"$exists": True}}},
+    {"$or": [{"at": {"$lt": dt.datetime(1971, 1, 1, tzinfo=_UTC)}}, {"day": {"$gte": dt.date(2024, 1, 10)}}]},
+    {"$and": [{"day": {"$exists": True}}, {"$not": {"at": {"$lt": T0}}}]},
+    {"$and": [{"day": {"$lte": dt.date(2024, 1, 5)}}, {"n": {"$gt": 1}}]},
+    {"day": {"$ne": dt.date(2024, 1, 2)}},
+    {"day": {"$nin": [dt.date(2024, 1, 2), dt.date(2024, 1, 5)]}},
+)

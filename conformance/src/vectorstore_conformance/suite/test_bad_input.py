@@ -7,6 +7,7 @@ are proven from both sides: one past a limit is refused, and a filter or record 
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable
 from typing import Any
@@ -119,7 +120,11 @@ BAD_RECORDS: list[tuple[str, dict[str, Any], type[VectorStoreError]]] = [
     ("int document", {"document": 5}, InvalidRecord),
     ("bytes document", {"document": b"text"}, InvalidRecord),
     ("metadata not a dict", {"metadata": ["a", 1]}, InvalidRecord),
-    ("None value", {"metadata": {"k": None}}, InvalidRecord),
+    ("naive datetime", {"metadata": {"k": dt.datetime(2020, 1, 1)}}, InvalidRecord),
+    ("datetime beyond 2**53 us", {"metadata": {"k": dt.datetime(2300, 1, 1, tzinfo=dt.timezone.utc)}}, InvalidRecord),
+    ("list of datetimes", {"metadata": {"k": [dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)]}}, InvalidRecord),
+    ("list of dates", {"metadata": {"k": [dt.date(2020, 1, 1)]}}, InvalidRecord),
+    ("time value", {"metadata": {"k": dt.time(12)}}, InvalidRecord),
     ("nested dict", {"metadata": {"k": {"a": 1}}}, InvalidRecord),
     ("numpy int", {"metadata": {"k": np.int64(1)}}, InvalidRecord),
     ("numpy float", {"metadata": {"k": np.float32(1.5)}}, InvalidRecord),
@@ -160,6 +165,9 @@ BAD_FILTERS: list[tuple[str, Any, Any, type[VectorStoreError]]] = [
     ("int $exists", {"i": {"$exists": 1}}, None, InvalidFilter),
     ("list value", {"i": [1, 2]}, None, InvalidFilter),
     ("None value", {"i": None}, None, InvalidFilter),
+    ("naive datetime operand", {"i": {"$gt": dt.datetime(2020, 1, 1)}}, None, InvalidFilter),
+    ("$contains of a date", {"i": {"$contains": dt.date(2020, 1, 1)}}, None, InvalidFilter),
+    ("date and datetime in one $in", {"i": {"$in": [dt.date(2020, 1, 1), dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)]}}, None, InvalidFilter),
     ("dict value", {"i": {}}, None, InvalidFilter),
     ("nested field", {"i": {"a": 1}}, None, InvalidFilter),
     ("operator without field", {"$eq": 1}, None, InvalidFilter),

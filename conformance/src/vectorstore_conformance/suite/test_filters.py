@@ -35,10 +35,12 @@ UNKNOWN_OPERATORS: list[tuple[dict[str, Any] | None, dict[str, Any] | None]] = [
 ]
 
 
-def load_corpus(store: VectorStore, make_collection: Callable[..., str]) -> tuple[str, Reference]:
-    ids = [record_id for record_id, _, _ in corpus.RECORDS]
-    documents = [document for _, document, _ in corpus.RECORDS]
-    metadatas = [metadata for _, _, metadata in corpus.RECORDS]
+def load_corpus(
+    store: VectorStore, make_collection: Callable[..., str], records: list[corpus.CorpusRecord] = corpus.RECORDS
+) -> tuple[str, Reference]:
+    ids = [record_id for record_id, _, _ in records]
+    documents = [document for _, document, _ in records]
+    metadatas = [metadata for _, _, metadata in records]
     vectors = data.gaussian(60, len(ids), DIM)
     name = make_collection(dimension=DIM, metric="cosine")
     store.upsert(name, ids, vectors, documents, metadatas)
@@ -125,6 +127,19 @@ class FilterTests(StoreFixtures):
             else:
                 problems += filter_problems(store, name, reference, where, document, query)
         expect_no_problems(problems, f"family {family!r}: ")
+
+    def test_datetime_and_date_filters(self, store: VectorStore, make_collection: Callable[..., str]) -> None:
+        """Equality, sets, ranges, $exists and $not with datetime and date operands, on fields holding datetimes in
+        several offsets, dates, strings and numbers that look alike, or nothing."""
+        name, reference = load_corpus(store, make_collection, corpus.TIME_RECORDS)
+        query = data.gaussian(63, 1, DIM)[0]
+        problems: list[str] = []
+        for where, document in corpus.TIME_FILTERS:
+            if _unsupported(store, where, document):
+                problems += _rejection_problems(store, name, where, document, query)
+            else:
+                problems += filter_problems(store, name, reference, where, document, query)
+        expect_no_problems(problems)
 
     def test_unsupported_operators_are_rejected(self, store: VectorStore, make_collection: Callable[..., str]) -> None:
         """Operators outside DESIGN 3.3, and defined ones the adapter declares unsupported, raise UnsupportedFilter."""

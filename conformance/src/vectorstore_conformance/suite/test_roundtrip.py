@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from vectorstore.models import Metric
+from vectorstore.models import Metric, Record
 from vectorstore.store import VectorStore
 
 from ..checks import ALL_FIELDS, expect_no_problems, record_problems
@@ -78,6 +79,33 @@ METADATAS: list[dict[str, Any] | None] = [
     {"key with space": 1, "dotted.key": 2.0, "ünï": "ok", "k" * 200: True},
     {"flag": False, "count": 0, "ratio": 0.0, "name": "0"},
 ]
+
+
+_UTC = dt.timezone.utc
+#: Datetimes to the microsecond in several offsets, at the edges of the range (2**53 microseconds from 1970) and
+#: around the epoch, and dates from the first to the last Python has.
+TIMES: list[dict[str, Any]] = [
+    {
+        "at": dt.datetime(2024, 2, 29, 23, 59, 59, 999999, tzinfo=dt.timezone(dt.timedelta(hours=-9, minutes=-30))),
+        "day": dt.date(2024, 2, 29),
+        "s": "2024-02-29",
+    },
+    {"at": dt.datetime(1970, 1, 1, tzinfo=_UTC), "day": dt.date(1, 1, 1)},
+    {"at": dt.datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=_UTC), "day": dt.date(9999, 12, 31)},
+    {"first": dt.datetime(1970, 1, 1, tzinfo=_UTC) - dt.timedelta(microseconds=2**53)},
+    {"last": dt.datetime(1970, 1, 1, tzinfo=_UTC) + dt.timedelta(microseconds=2**53)},
+    {"at": dt.datetime(2000, 6, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=14))), "n": 1},
+]
+
+
+def _times_in_utc(records: list[Record]) -> list[str]:
+    """Datetimes that did not come back in UTC (the contract: every backend returns them so)."""
+    return [
+        f"record {record.id!r}: {key} = {value!r} is not in UTC"
+        for record in records
+        for key, value in (record.metadata or {}).items()
+        if type(value) is dt.datetime and value.tzinfo is not _UTC
+    ]
 
 
 def _check_everywhere(store: VectorStore, name: str, reference: Reference) -> None:
@@ -150,6 +178,35 @@ class RoundTripTests(StoreFixtures):
         reference = Reference()
         reference.upsert(ids, vectors, metadatas=METADATAS)
         _check_everywhere(store, name, reference)
+
+    def test_datetimes_and_dates(self, store: VectorStore, make_collection: Callable[..., str]) -> None:
+        """A datetime comes back as the same instant, to the microsecond, in UTC; a date as a date."""
+        name = make_collection(dimension=3)
+        ids = [f"t{i}" for i in range(len(TIMES))]
+        vectors = np.random.default_rng(15).standard_normal((len(ids), 3)).astype(np.float32)
+        store.upsert(name, ids, vectors, metadatas=TIMES)
+        reference = Reference()
+        reference.upsert(ids, vectors, metadatas=TIMES)
+        _check_everywhere(store, name, reference)
+        scanned = [r for batch in store.scan(name) for r in batch]
+        expect_no_problems(_times_in_utc(store.get(name, ids)) + _times_in_utc(scanned))
+
+    def test_none_values_are_no_values(self, store: VectorStore, make_collection: Callable[..., str]) -> None:
+        """A None value is not stored: the key is absent on read, $exists is false, $ne and $nin match."""
+        name = make_collection(dimension=3)
+        vectors = np.random.default_rng(16).standard_normal((3, 3)).astype(np.float32)
+        written = [{"a": None, "b": 1}, {"a": None}, {"a": "x", "b": None}]
+        store.upsert(name, ["n0", "n1", "n2"], vectors, metadatas=written)
+        reference = Reference()
+        reference.upsert(["n0", "n1", "n2"], vectors, metadatas=[{"b": 1}, {}, {"a": "x"}])
+        _check_everywhere(store, name, reference)
+        counts = {
+            "a exists": store.count(name, {"a": {"$exists": True}}),
+            "b missing": store.count(name, {"b": {"$exists": False}}),
+            "a != 'y'": store.count(name, {"a": {"$ne": "y"}}),
+            "a not in ['x']": store.count(name, {"a": {"$nin": ["x"]}}),
+        }
+        assert counts == {"a exists": 1, "b missing": 2, "a != 'y'": 3, "a not in ['x']": 2}
 
     def test_records_form(self, store: VectorStore, make_collection: Callable[..., str]) -> None:
         """``upsert(records=[...])`` stores the same thing as the columnar form."""
