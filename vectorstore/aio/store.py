@@ -24,6 +24,7 @@ import functools
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Generic, TypeVar
 
+from ..adapter import Adapter
 from ..models import Capabilities
 from ..store import VectorStore
 from ..validation import collection_name
@@ -44,6 +45,8 @@ COROUTINES: tuple[str, ...] = (
     "query",
     "search",
     "native_ids",
+    "create_index",
+    "list_indexes",
     "stats",
 )
 #: VectorStore methods returning an iterator of batches; here they return an :class:`AsyncScan`.
@@ -54,6 +57,7 @@ SYNC_ONLY: tuple[str, ...] = ("adapter", "capabilities", "collection", "close", 
 #: The record methods a :class:`AsyncCollection` has, with the collection name filled in.
 COLLECTION_METHODS: tuple[str, ...] = (
     "upsert", "get", "get_batch", "delete", "count", "query", "search", "scan", "scan_batches",
+    "create_index", "list_indexes",
 )
 
 _T = TypeVar("_T")
@@ -115,14 +119,20 @@ class AsyncVectorStore:
     (``owns=False`` leaves that store open when this one closes). Safe to share between tasks of one loop.
     """
 
-    def __init__(self, inner: VectorStore, *, owns: bool = True, threads: int | None = None) -> None:
+    def __init__(
+        self, inner: VectorStore, *, owns: bool = True, threads: int | None = None, native: Adapter | None = None
+    ) -> None:
+        """``native`` is an adapter whose calls await by themselves (:mod:`.qdrant`); without it, the adapter
+        calls run on a pool (:mod:`.engines`)."""
         self.inner = inner
         self.url = inner.url
         self.engine = ExecutorEngine(inner, threads, owns=owns)
         self._sync: VectorStore
         self._run: _Run
         if type(inner) is VectorStore:
-            self._sync = VectorStore(AwaitingAdapter(self.engine), url=inner.url, shapes=inner._shapes)
+            adapter = AwaitingAdapter(self.engine)
+            release = adapter.close if native is None else functools.partial(_release_native, native, adapter)
+            self._sync = VectorStore(native or adapter, url=inner.url, shapes=inner._shapes, release=release)
             self._run = run_sync
         else:  # its class adds behaviour to the methods themselves (a shadowed store): run them whole
             self._sync = inner
@@ -180,6 +190,14 @@ class AsyncVectorStore:
 
     def _stream(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> AsyncScan[Any]:
         return AsyncScan(self._run, functools.partial(getattr(self._sync, name), *args, **kwargs))
+
+
+def _release_native(native: Adapter, pooled: AwaitingAdapter) -> None:
+    """Close a native adapter's client, then the sync store under it."""
+    try:
+        native.close()
+    finally:
+        pooled.close()
 
 
 def _coroutine(name: str) -> Callable[..., Any]:
@@ -247,7 +265,9 @@ async def open(  # noqa: A001 - the sync twin is vectorstore.open
     except asyncio.CancelledError:
         opening.add_done_callback(_close_when_opened)
         raise
-    return AsyncVectorStore(inner, threads=threads)
+    from .qdrant import native_adapter
+
+    return AsyncVectorStore(inner, threads=threads, native=native_adapter(inner))
 
 
 def _close_when_opened(opening: asyncio.Future[VectorStore]) -> None:

@@ -43,8 +43,8 @@ class AsyncFixtures(StoreFixtures):
     """The suite's fixtures with the store opened by ``vectorstore.aio.open`` behind a blocking facade."""
 
     session_class = AsyncStoreSession
-    #: Concurrent callers of the concurrency case: each call is a task on the store's one event loop.
-    threads = 50
+    #: Concurrent callers of the concurrency case (each call a task on the store's one event loop), and their steps.
+    threads, steps = 50, 2
 
 
 class AsyncCoreTests(AsyncFixtures, *reversed(CORE_GROUPS)):  # type: ignore[misc]

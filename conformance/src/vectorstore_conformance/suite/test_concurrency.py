@@ -21,10 +21,12 @@ from ..reference import Reference
 THREADS, STEPS, BATCH, DIM = 8, 12, 6, 8
 
 
-def _worker(store: VectorStore, name: str, thread: int, reference: Reference, problems: list[str]) -> None:
+def _worker(
+    store: VectorStore, name: str, thread: int, steps: int, reference: Reference, problems: list[str]
+) -> None:
     generator = np.random.default_rng(500 + thread)
     mine = {"thread": thread}
-    for step in range(STEPS):
+    for step in range(steps):
         ids = [f"t{thread}-{int(i)}" for i in generator.choice(3 * BATCH, size=BATCH, replace=False)]
         vectors = generator.standard_normal((BATCH, DIM)).astype(np.float32)
         documents = [f"thread {thread} step {step}"] * BATCH
@@ -56,8 +58,9 @@ def _worker(store: VectorStore, name: str, thread: int, reference: Reference, pr
 class ConcurrencyTests(StoreFixtures):
     group = "concurrency"
     __requires__ = ("thread_safe", "filter_eq")
-    #: How many callers share the store (the async twin runs 50, each a task on the store's loop).
-    threads = THREADS
+    #: How many callers share the store, and the steps each takes (the async twin runs 50 callers, each a task on
+    #: the store's loop, of 2 steps: about the same work in all).
+    threads, steps = THREADS, STEPS
 
     def test_threads_share_one_store(self, store: VectorStore, make_collection: Callable[..., str]) -> None:
         name = make_collection(dimension=DIM, metric="cosine")
@@ -69,7 +72,7 @@ class ConcurrencyTests(StoreFixtures):
         def run(thread: int) -> None:
             try:
                 barrier.wait()
-                _worker(store, name, thread, references[thread], problems)
+                _worker(store, name, thread, self.steps, references[thread], problems)
             except BaseException as exc:  # reported below with the thread
                 errors.append(exc)
                 problems.append(f"thread {thread}: {type(exc).__name__}: {exc}")
