@@ -252,9 +252,10 @@ def test_close_during_a_long_call_ends_it_with_store_closed(open_isolated: Opene
 
     thread = threading.Thread(target=call)
     thread.start()
-    while not isolated(store)._supervisor._lock.locked():  # the call is under way
+    worker = isolated(store)._supervisor._worker
+    assert worker is not None
+    while ("list_collections", None) not in worker.in_flight():  # the request has been sent
         time.sleep(0.01)
-    time.sleep(0.2)  # let the request reach the worker
     store.adapter.close()
     thread.join(timeout=60)
     assert not thread.is_alive()

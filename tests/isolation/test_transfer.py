@@ -44,7 +44,10 @@ def _segments(message: Any, host: Channel) -> list[str | None]:
 
     buffers: list[pickle.PickleBuffer] = []
     pickle.dumps(message, protocol=5, buffer_callback=buffers.append)
-    return [entry[0] for entry in host._place([buffer.raw() for buffer in buffers])]
+    layout, segment = host._place([buffer.raw() for buffer in buffers])
+    if segment is not None:
+        host.arena.release(segment)  # type: ignore[union-attr]
+    return [entry[0] for entry in layout]
 
 
 def test_a_record_batch_arrives_equal_and_writable(channels: Any) -> None:
@@ -76,18 +79,26 @@ def test_received_arrays_do_not_alias_the_reused_segment(channels: Any) -> None:
     assert float(got_second.min()) == 2.0
 
 
-def test_the_segment_grows_for_a_bigger_request_and_the_old_one_is_unlinked(channels: Any) -> None:
-    from multiprocessing import shared_memory
+def test_requests_in_flight_each_get_a_segment_and_a_released_one_is_reused() -> None:
+    arena = Arena(limit=16 << 20)
+    try:
+        first, second = arena.reserve(1), arena.reserve(1)
+        assert first is not None and second is not None and first.name != second.name  # both in flight
+        arena.release(first)
+        assert arena.reserve(1) is first  # answered: free for the next request
+        assert arena.reserve(9 << 20) is None  # 4 + 4 in use, 16 MiB for one more would pass the limit
+        arena.release(first)
+        arena.release(second)
+        bigger = arena.reserve(9 << 20)  # the free 4 MiB ones are unlinked to make room
+        assert bigger is not None and bigger.size >= 9 << 20
+        from multiprocessing import shared_memory
 
-    host, worker, arena = channels
-    _exchange(host, worker, np.zeros(1 << 16, dtype=np.float32))
-    name = arena.reserve(1).name  # type: ignore[union-attr]
-    big = np.arange(3 << 20, dtype=np.float32)  # 12 MiB: more than the first segment
-    got = _exchange(host, worker, big)
-    np.testing.assert_array_equal(got, big)
-    assert arena.reserve(1).name != name  # type: ignore[union-attr]
-    with pytest.raises(FileNotFoundError):
-        shared_memory.SharedMemory(name=name)
+        for gone in (first, second):
+            with pytest.raises(FileNotFoundError):
+                shared_memory.SharedMemory(name=gone.name)
+        arena.release(bigger)
+    finally:
+        arena.close()
 
 
 def test_requests_above_the_limit_go_through_the_pipe() -> None:

@@ -3,9 +3,9 @@
 Nothing of it is on the production path. A worker started with ``VECTORSTORE_ISOLATION_FAULTS=1`` (it inherits
 the host's environment) wraps its adapter in a :class:`FaultingAdapter`, which adds one operation, :data:`ARM`.
 Tests arm a fault through the private ``IsolatedAdapter._inject_fault``, which puts it in the supervisor's
-:class:`FaultPlan`; before each request for the fault's operation (a retry on a new worker included) the plan
-sends ``ARM`` to the worker, and the faulting adapter triggers the fault just before or just after the backend
-call. Without the variable the host refuses to arm and the worker has no ``ARM`` operation, so a production process
+:class:`FaultPlan`; each request for the fault's operation (a retry on a new worker included) carries the fault
+(``Request.fault``), the worker arms it (``ARM``) in the thread that runs that request, and the faulting adapter
+triggers it just before or just after the backend call. Without the variable the host refuses to arm and the worker has no ``ARM`` operation, so a production process
 can never be crashed through this path.
 """
 
@@ -18,19 +18,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from ..adapter import Adapter
 from ..batch import RecordBatch
 from ..filters import Node
 from ..models import Capabilities
 from ..operations import Op, extension, forwarding
-from .protocol import Request
 from .scans import SCAN_NEXT
 from .worker import FAULTS_VARIABLE as ENVIRONMENT_VARIABLE
 
-if TYPE_CHECKING:
-    from .process import WorkerProcess
 
 #: The faulting adapter's own operation: trigger this fault during the next call of its operation.
 ARM = "_arm_fault"
@@ -69,36 +66,43 @@ def require_enabled() -> None:
 
 
 class FaultPlan:
-    """The faults armed for a supervisor's next requests, each for a number of requests (retries included)."""
+    """The faults armed for a supervisor's next requests, each for a number of requests (retries included).
+
+    A fault armed for several requests keeps its remaining ones for the call that took the first, so that its
+    retry (``times=2``: a poison request) gets it, not another thread's call; the call releases them when it ends.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._faults: list[tuple[Fault, list[int]]] = []
+        #: (fault, [remaining], [the call holding the remaining ones, or None])
+        self._faults: list[tuple[Fault, list[int], list[object | None]]] = []
 
     def add(self, fault: Fault, times: int) -> None:
         require_enabled()
         with self._lock:
-            self._faults.append((fault, [times]))
+            self._faults.append((fault, [times], [None]))
 
-    def arm(self, worker: WorkerProcess, request: str, timeout: float) -> None:
-        """Called by the supervisor before it sends ``request`` to ``worker``: arm the matching fault there."""
-        fault = self._take(request)
-        if fault is None:
-            return
-        reply = worker.call(Request(ARM, (fault,)), timeout)
-        if not reply.ok:
-            raise reply.value.rebuild()
-
-    def _take(self, request: str) -> Fault | None:
+    def take(self, request: str, call: object) -> Fault | None:
+        """Called by the supervisor for each request ``call`` sends: the fault to arm for it, which travels with the
+        request (``Request.fault``) and is armed in the worker thread that runs it, so no other call in flight can
+        take it."""
         with self._lock:
             for entry in self._faults:
-                fault, remaining = entry
-                if fault.op == request:
+                fault, remaining, holder = entry
+                if fault.op == request and (holder[0] is None or holder[0] is call):
                     remaining[0] -= 1
+                    holder[0] = call
                     if remaining[0] == 0:
                         self._faults.remove(entry)
                     return fault
         return None
+
+    def release(self, call: object) -> None:
+        """``call`` ended: the requests it kept for its retries go to the next calls."""
+        with self._lock:
+            for _, _, holder in self._faults:
+                if holder[0] is call:
+                    holder[0] = None
 
 
 # -- worker side ----------------------------------------------------------------------------------------------------
@@ -112,20 +116,20 @@ class FaultingAdapter(Adapter):
         self.inner = inner
         self.capabilities: Capabilities = inner.capabilities
         self.extensions = {**inner.extensions, ARM: Op(idempotent=False, collection_arg=False)}  # type: ignore[misc]
-        self._armed: Fault | None = None
+        self._local = threading.local()  # the fault armed for the request this worker thread runs
 
     @property  # type: ignore[misc]  # the base declares a class attribute; this wrapper answers for its adapter
     def name(self) -> str:  # type: ignore[override]
         return self.inner.name
 
-    def _arm_fault(self, fault: Fault) -> None:
-        self._armed = fault
+    def _arm_fault(self, fault: Fault | None) -> None:
+        self._local.armed = fault
 
     def _take(self, op: str) -> Fault | None:
-        fault, self._armed = self._armed, None
-        if fault is not None and fault.op != op:
-            self._armed = fault
+        fault = getattr(self._local, "armed", None)
+        if fault is None or fault.op != op:
             return None
+        self._local.armed = None
         return fault
 
     def _forward(self, name: str, op: Op, args: tuple[Any, ...]) -> Any:
@@ -182,8 +186,8 @@ def _deadlock_in_c() -> None:
     handlers, the parent watchdog thread) runs again, and SIGTERM is ignored, like a hang inside a native library."""
     import ctypes
 
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     libc = ctypes.PyDLL(None)
+    libc.signal(signal.SIGTERM, ctypes.c_void_p(1))  # SIG_IGN, from any thread (signal.signal needs the main one)
     mutex = ctypes.create_string_buffer(256)  # larger than pthread_mutex_t on every platform
     libc.pthread_mutex_init(mutex, None)
     while True:  # the second lock never returns

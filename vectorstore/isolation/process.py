@@ -2,13 +2,14 @@
 
 Death is detected by waiting on the pipe and the process sentinel together (``multiprocessing.connection.wait``),
 so a crash is noticed the moment it happens, without polling. Each worker has its own pipe: killing it can only
-fail the one call it was running. A worker is stopped politely (a ``stop`` request: the backend flushes and
+fail the calls it was running. A worker is stopped politely (a ``stop`` request: the backend flushes and
 closes) or, for a timeout, with SIGTERM and then SIGKILL: a thread stuck in native code never runs a Python
 SIGTERM handler, and a library may ignore SIGTERM, so the grace before SIGKILL is short.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import signal
@@ -20,6 +21,7 @@ import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from multiprocessing import shared_memory
 from multiprocessing.connection import wait
 from typing import Any
 
@@ -31,11 +33,14 @@ from .arena import Arena
 from .exitcodes import ExitInfo, classify
 from .protocol import STOP, Failure, Hello, Reply, Request
 from .starting import Surroundings, context_for
-from .transfer import Channel
+from .transfer import Channel, Readiness
 
 _TAIL_LINES = 40
 _TAIL_LINE_CHARS = 240
-_WATCH_FRAME = re.compile(r'isolation[/\\]worker\.py", line \d+ in watch$')
+#: Threads of the worker's own plumbing: the parent watch, serving threads waiting for a request, the main thread.
+_IDLE_FRAME = re.compile(r'isolation[/\\]worker\.py", line \d+ in (watch|_follow|serve)$')
+#: A serving thread running a request.
+_BUSY_FRAME = re.compile(r'isolation[/\\]worker\.py", line \d+ in _run$')
 _BOOTSTRAP_FRAME = re.compile(
     r'multiprocessing[/\\](process|spawn|forkserver|popen_fork)\.py", line \d+ in |File "<string>", line 1 in <module>'
 )
@@ -69,6 +74,10 @@ class WorkerDied(Exception):
     """The worker process ended before it answered."""
 
 
+class NotSent(WorkerDied):
+    """The worker had ended before the request left: the request was never in flight."""
+
+
 class CallTimedOut(Exception):
     """The worker did not answer in time; it is still running."""
 
@@ -87,8 +96,35 @@ class Death:
     sigterm_ignored: bool = False
 
 
+#: A pending call's reply slot when its worker died before answering.
+_DIED: Any = object()
+#: How long the only waiting call polls for its reply before it sleeps (see :class:`~.transfer.Readiness`).
+_SPIN_S = 50e-6
+
+
+class Pending:
+    """One request in flight: its reply once it arrives, and the signal that wakes its waiting thread (released
+    once, when the reply or the worker's death arrives or when the thread is asked to read the pipe)."""
+
+    __slots__ = ("id", "where", "reply", "segment", "signal")
+
+    def __init__(self, request_id: int, where: tuple[str, str | None]) -> None:
+        self.id = request_id
+        #: The operation and its collection, for the supervisor's account of a death.
+        self.where = where
+        self.reply: Any = None
+        self.segment: shared_memory.SharedMemory | None = None
+        self.signal = threading.Lock()
+        self.signal.acquire()
+
+
 class WorkerProcess:
-    """A worker process (forked by a forkserver or spawned, see :mod:`.starting`) that builds ``spec``'s adapter."""
+    """A worker process (forked by a forkserver or spawned, see :mod:`.starting`) that builds ``spec``'s adapter.
+
+    Many threads may have calls in flight at once. Replies are read leader/follower: one waiting thread (the
+    reader) reads the pipe and hands each reply to its caller; when its own reply arrives it passes the reading on
+    to another waiting thread. A lone call thus reads its own reply with no hand-off between threads.
+    """
 
     def __init__(
         self, spec: AdapterSpec, config: BaseModel, arena: Arena, *, label: str, orphan_grace_s: float
@@ -106,44 +142,171 @@ class WorkerProcess:
         with _main_module_hidden():
             self.process.start()
         child_conn.close()  # only the worker holds its end, so its death closes the pipe
+        self.arena = arena
         self.channel = Channel(conn, arena)
         self.pid: int = self.process.pid  # type: ignore[assignment]
+        self.readiness = Readiness(conn, self.process.sentinel)
         self.started = time.monotonic()
         self.calls = 0
+        #: Set by the supervisor: which worker of the store this is (a scan stays with one generation).
+        self.generation = 0
+        #: Set by the supervisor once it has accounted for this worker's end (one account, whoever noticed).
+        self.death: Death | None = None
+        self._ids = itertools.count(1)
+        self._state = threading.Lock()
+        self._pending: dict[int, Pending] = {}
+        self._reader: Pending | None = None
+        #: Set once the worker is known to have ended: no request is sent to it any more.
+        self.dead = False
+        self._lost: list[tuple[str, str | None]] = []
 
     def handshake(self, timeout: float) -> Hello | Failure:
         """The worker's greeting once its adapter is built, or why building it failed (the worker then exits)."""
-        message = self._await(timeout)
+        conn_ready, ended = self.readiness.wait(timeout)
+        if not conn_ready:
+            raise WorkerDied if ended else CallTimedOut
+        try:
+            message = self.channel.recv()
+        except (EOFError, OSError):
+            raise WorkerDied from None
         if isinstance(message, Reply):
             return message.value
         return message
 
     def alive(self) -> bool:
-        return self.process.exitcode is None
-
-    def call(self, request: Request, timeout: float) -> Reply:
+        if self.dead:
+            return False
         try:
-            self.channel.send(request)
-        except OSError:  # the worker is gone and its end of the pipe with it
-            raise WorkerDied from None
-        self.calls += 1
-        return self._await(timeout)
+            return self.process.exitcode is None
+        except ValueError:  # another thread reaped and closed it just now
+            return False
 
-    def _await(self, timeout: float) -> Any:
-        conn = self.channel.conn
-        ready = wait([conn, self.process.sentinel], timeout)
-        if not ready:
-            raise CallTimedOut
-        if conn in ready:  # read a reply even if the worker exited right after sending it
-            try:
-                return self.channel.recv()
-            except (EOFError, OSError):
-                pass
-        raise WorkerDied
+    def in_flight(self) -> list[tuple[str, str | None]]:
+        """(operation, collection) of each request sent and not answered yet; once the worker ended, of those that
+        were in flight when it did."""
+        with self._state:
+            if self.dead:
+                return list(self._lost)
+            return [pending.where for pending in self._pending.values()]
+
+    def call(self, request: Request, timeout: float, collection: str | None = None) -> Reply:
+        return self.result(self.submit(request, collection), time.monotonic() + timeout)
+
+    def submit(self, request: Request, collection: str | None = None) -> Pending:
+        """Send ``request`` (about ``collection``); its reply is collected with :meth:`result`."""
+        with self._state:
+            if self.dead:
+                raise NotSent
+            pending = Pending(next(self._ids), (request.op, collection))
+            self._pending[pending.id] = pending
+            self.calls += 1
+        try:
+            pending.segment = self.channel.send((pending.id, request))
+        except OSError:  # the worker is gone and its end of the pipe with it
+            self._forget(pending)
+            raise NotSent from None
+        except BaseException:  # did not pickle: nothing was written
+            self._forget(pending)
+            raise
+        return pending
+
+    def result(self, pending: Pending, deadline: float) -> Reply:
+        """The reply to ``pending``; raises WorkerDied, or CallTimedOut at ``deadline`` (monotonic)."""
+        while True:
+            with self._state:
+                if pending.reply is None and self._reader is None:
+                    self._reader = pending
+                leading = self._reader is pending
+            if pending.reply is not None:
+                break
+            if leading:
+                try:
+                    self._read_until(pending, deadline)
+                finally:
+                    self._pass_reading(pending)
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not pending.signal.acquire(timeout=remaining):
+                with self._state:
+                    answered = pending.reply is not None
+                if not answered:
+                    self._forget(pending)
+                    raise CallTimedOut
+        if pending.reply is _DIED:
+            raise WorkerDied
+        reply: Reply = pending.reply
+        return reply
+
+    def _read_until(self, pending: Pending, deadline: float) -> None:
+        """Read replies and hand them out until ``pending``'s arrives or the worker dies; CallTimedOut at
+        ``deadline``."""
+        while pending.reply is None:
+            with self._state:
+                alone = len(self._pending) == 1
+            conn_ready, ended = self.readiness.wait(max(0.0, deadline - time.monotonic()), _SPIN_S if alone else 0.0)
+            if conn_ready:  # read a reply even if the worker exited right after sending it
+                try:
+                    request_id, reply = self.channel.recv()
+                except (EOFError, OSError):
+                    self.ended()
+                    return
+                self._deliver(request_id, reply)
+            elif ended:
+                self.ended()
+            else:
+                self._forget(pending)
+                raise CallTimedOut
+
+    def _deliver(self, request_id: int, reply: Reply) -> None:
+        with self._state:
+            pending = self._pending.pop(request_id, None)  # None: its caller gave up (timeout)
+            if pending is None:
+                return
+            pending.reply = reply
+        self._release_segment(pending)
+        if pending is not self._reader:
+            pending.signal.release()
+
+    def _pass_reading(self, reader: Pending) -> None:
+        """``reader`` stops reading the pipe: another waiting call takes over."""
+        with self._state:
+            if self._reader is not reader:
+                return
+            self._reader = next(iter(self._pending.values()), None)
+            successor = self._reader
+        if successor is not None:
+            successor.signal.release()
+
+    def _forget(self, pending: Pending) -> None:
+        with self._state:
+            self._pending.pop(pending.id, None)
+        self._release_segment(pending)
+        self._pass_reading(pending)
+
+    def _release_segment(self, pending: Pending) -> None:
+        segment, pending.segment = pending.segment, None
+        if segment is not None:
+            self.arena.release(segment)
+
+    def ended(self) -> None:
+        """The worker is gone (or is being killed): every call in flight fails with WorkerDied."""
+        with self._state:
+            if not self.dead:
+                self._lost = [pending.where for pending in self._pending.values()]
+            self.dead = True
+            failed = list(self._pending.values())
+            self._pending.clear()
+            self._reader = None
+            for pending in failed:
+                pending.reply = _DIED
+        for pending in failed:
+            self._release_segment(pending)
+            pending.signal.release()
 
     def reap(self) -> Death:
         """Account for a worker that has ended (or is ending) on its own."""
         self.process.join()
+        self.ended()
         return self._release(stopped_by_us=False)
 
     def kill(self, grace_s: float) -> Death:
@@ -159,6 +322,7 @@ class WorkerProcess:
         if sigterm_ignored:
             self.process.kill()
         self.process.join()
+        self.ended()
         return self._release(stopped_by_us=True, sigterm_ignored=sigterm_ignored)
 
     def stop(self, timeout: float, grace_s: float) -> tuple[Death, Failure | None]:
@@ -202,8 +366,8 @@ class WorkerProcess:
 
 
 def native_tail(text: str) -> str:
-    """The useful end of a faulthandler log: the stacks of the threads that matter, without the worker's own
-    parent-watch thread, multiprocessing's bootstrap frames and the list of extension modules."""
+    """The useful end of a faulthandler log: the stacks of the threads that matter (the ones running a call),
+    without the worker's idle threads, multiprocessing's bootstrap frames and the list of extension modules."""
     blocks: list[list[str]] = [[]]
     for line in text.splitlines():
         if not line.strip() or line.startswith("Extension modules:"):
@@ -214,8 +378,12 @@ def native_tail(text: str) -> str:
     kept = [
         line
         for block in blocks
-        if not any(_WATCH_FRAME.search(frame) for frame in block)
+        if not _idle(block)
         for line in block
         if not _BOOTSTRAP_FRAME.search(line)
     ]
     return "\n".join(kept[-_TAIL_LINES:])
+
+
+def _idle(block: list[str]) -> bool:
+    return any(_IDLE_FRAME.search(frame) for frame in block) and not any(_BUSY_FRAME.search(f) for f in block)

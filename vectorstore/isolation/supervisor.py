@@ -1,14 +1,14 @@
-"""The policy around one worker: serialise calls, restart, retry, open the circuit, count, and report.
+"""The policy around one worker: run calls side by side, restart, retry, open the circuit, count, and report.
 
-Calls from many host threads take turns on one lock: the worker runs one call at a time anyway (its backend may
-not be thread-safe, which is often why it is isolated), and a crash then fails only the call that was running,
-while the callers still waiting get a fresh worker. Every lock holder is bounded by its call's timeout, so
-waiting for the lock cannot deadlock.
+Calls from many host threads are in flight at once (each bounded by its own timeout); the worker serves reads
+concurrently and changes in order per collection (:mod:`.worker`). A worker's death, or a call's timeout (which
+kills the worker), fails every call in flight; whoever notices first accounts for it once
+(:meth:`Supervisor._on_worker_death`), and the callers still waiting get a fresh worker.
 
 After a death, the old process is reaped before a new one starts: one worker owns a persistent path at a time
 (two Chroma processes on one path lose index entries). An idempotent call (per :mod:`vectorstore.operations`) is
-retried once on the new worker; if that worker dies too, the call is reported as a poison request and not retried
-again. Scans are streamed by :mod:`.scans`; test-only faults are armed by :mod:`.faults`.
+retried once on the new worker, alone (:mod:`.gate`); if that worker dies too, the call is reported as a poison
+request and not retried again. Scans are streamed by :mod:`.scans`; test-only faults are armed by :mod:`.faults`.
 """
 
 from __future__ import annotations
@@ -29,14 +29,15 @@ from ..operations import OPERATIONS, Op, collection_of
 from . import reports
 from .arena import Arena
 from .circuit import CircuitBreaker
+from .gate import Gate
 from .policy import IsolationPolicy, current_timeout
-from .process import CallTimedOut, Death, WorkerDied, WorkerProcess
-from .protocol import Failure, Hello, Reply, Request
+from .process import CallTimedOut, Death, NotSent, WorkerDied, WorkerProcess
+from .protocol import Failure, Hello, Reply, Request, decode_result
 from .scans import HostScans, WorkerReplaced
 from .stats import Stats
 
 if TYPE_CHECKING:
-    from .faults import FaultPlan
+    from .faults import Fault, FaultPlan
 
 
 class Supervisor:
@@ -49,7 +50,9 @@ class Supervisor:
         self.policy = policy
         self.stats = Stats(policy.latency_window)
         self.circuit = CircuitBreaker(policy.circuit_failures, policy.circuit_cooldown_s)
+        #: Guards the worker's life: starting one, accounting for a death, the circuit, closing.
         self._lock = threading.Lock()
+        self._gate = Gate()
         self._arena = Arena(policy.shared_memory_limit)
         self._worker: WorkerProcess | None = None
         self._generation = 0
@@ -85,14 +88,13 @@ class Supervisor:
         started = time.perf_counter()
         failure: Failure | None = None
         try:
-            with self._lock:
-                reply, retried, current = self._exchange(request, op, args, collection, timeout, pinned)
+            reply, retried, current = self._exchange(request, op, args, collection, timeout, pinned)
             if not reply.ok:
                 failure = reply.value
                 raise failure.rebuild()
             if retried and op.count_unknown_after_retry:
                 return None, current
-            return reply.value, current
+            return decode_result(request, reply.value), current
         finally:
             error = type(failure.error).__name__ if failure is not None else None
             self.stats.call(request, time.perf_counter() - started, error)
@@ -100,23 +102,36 @@ class Supervisor:
     def _exchange(
         self, request: str, op: Op, args: tuple[Any, ...], collection: str | None, timeout: float, pinned: int | None
     ) -> tuple[Reply, bool, int]:
-        """One call under the lock: returns the reply, whether it was retried, and the worker generation."""
+        """One call, retried alone after a crash when it is idempotent: returns the reply, whether it was retried,
+        and the worker generation."""
         self._check_usable()
         self._check_circuit()
         deaths: list[Death] = []
+        try:
+            return self._attempts(request, op, args, collection, timeout, pinned, deaths)
+        finally:
+            if self.faults is not None:
+                self.faults.release(deaths)
+
+    def _attempts(
+        self,
+        request: str,
+        op: Op,
+        args: tuple[Any, ...],
+        collection: str | None,
+        timeout: float,
+        pinned: int | None,
+        deaths: list[Death],
+    ) -> tuple[Reply, bool, int]:
         while True:
-            worker = self._ensure_worker()
-            if pinned is not None and pinned != self._generation:
-                raise WorkerReplaced(request)
+            fault = self.faults.take(request, deaths) if self.faults is not None else None
+            # A retry runs alone: if it crashes again, it is the poison. So does a request carrying a test fault
+            # that crashes, so that the fault cannot be lost with another call's worker.
+            alone = bool(deaths) or (fault is not None and fault.kind not in ("hang", "native_hang"))
+            self._gate.enter(exclusive=alone)
             try:
-                if self.faults is not None:
-                    self.faults.arm(worker, request, timeout)
-                reply = worker.call(Request(request, args, self.scans.take_abandoned()), timeout)
+                return self._attempt(request, op, args, collection, timeout, pinned, deaths, fault)
             except WorkerDied:
-                if self._closed:  # close() gave up waiting for this call and killed the worker
-                    self._finish_close(worker)
-                    raise StoreClosed(f"the store was closed while {reports.where(request, collection)} was running")
-                deaths.append(self._bury(worker, reports.where(request, collection), request, collection))
                 if op.idempotent and len(deaths) == 1 and self.circuit.state == "closed":
                     continue
                 if len(deaths) > 1:
@@ -129,22 +144,53 @@ class Supervisor:
                     retried=len(deaths) > 1,
                     circuit_cooldown_s=self._opened_cooldown(),
                 ) from None
-            except CallTimedOut:
-                during = reports.where(request, collection)
-                death = self._kill(worker, "timeout", during, request, collection, timeout_s=timeout)
-                raise reports.timed_out(
-                    request, op, collection, timeout, death, circuit_cooldown_s=self._opened_cooldown()
-                ) from None
-            except Exception:  # a message that does not pickle fails before a byte is written: still in step
-                raise
-            except BaseException:  # e.g. KeyboardInterrupt: the pipe may hold half a message, so drop the worker
-                self._discard(worker, "interrupted")
-                raise
-            if self._closed:  # close() gave up waiting, but the call finished: its result stands
+            finally:
+                self._gate.leave(exclusive=alone)
+
+    def _attempt(
+        self,
+        request: str,
+        op: Op,
+        args: tuple[Any, ...],
+        collection: str | None,
+        timeout: float,
+        pinned: int | None,
+        deaths: list[Death],
+        fault: Fault | None,
+    ) -> tuple[Reply, bool, int]:
+        """Send the request to the current worker once; a death is appended to ``deaths`` and re-raised."""
+        worker = self._ensure_worker()
+        if pinned is not None and pinned != worker.generation:
+            raise WorkerReplaced(request)
+        try:
+            reply = worker.call(Request(request, args, self.scans.take_abandoned(), fault), timeout, collection)
+        except NotSent:  # the worker had died before the request left (idle, or under other calls): send it again
+            self._on_worker_death(worker, None, None)
+            self._check_circuit()
+            return self._attempt(request, op, args, collection, timeout, pinned, deaths, fault)
+        except WorkerDied:
+            if self._closed:  # close() gave up waiting for this call and killed the worker
                 self._finish_close(worker)
-            elif self.circuit.record_success():
-                emit("circuit_close", self.label, pid=worker.pid)
-            return reply, bool(deaths), self._generation
+                raise StoreClosed(f"the store was closed while {reports.where(request, collection)} was running")
+            deaths.append(self._on_worker_death(worker, request, collection))
+            raise
+        except CallTimedOut:
+            death = self._kill(worker, "timeout", request, collection, timeout_s=timeout)
+            raise reports.timed_out(
+                request, op, collection, timeout, death, circuit_cooldown_s=self._opened_cooldown()
+            ) from None
+        except Exception:  # a message that does not pickle fails before a byte is written: still in step
+            raise
+        except BaseException:  # e.g. KeyboardInterrupt: the pipe may hold half a message, so drop the worker
+            self._discard(worker, "interrupted")
+            raise
+        if self._closed:  # close() gave up waiting, but the call finished: its result stands
+            self._finish_close(worker)
+        elif self.circuit.failures:  # zero failures: the circuit is closed and stays so (no lock needed)
+            with self._lock:
+                if self.circuit.record_success():
+                    emit("circuit_close", self.label, pid=worker.pid)
+        return reply, bool(deaths), worker.generation
 
     # -- worker lifecycle -----------------------------------------------------------------------------------------
 
@@ -152,16 +198,21 @@ class Supervisor:
         worker = self._worker
         if worker is not None and worker.alive():
             return worker
-        if self._closed:
-            raise StoreClosed(f"the isolated store {self.label} was closed")
-        if worker is not None:  # it died between calls (e.g. the OOM killer): not this call's fault
-            self._bury(worker, "idle", None, None)
-            self._check_circuit()
-        self._start()
-        assert self._worker is not None
-        return self._worker
+        with self._lock:
+            worker = self._worker
+            if worker is not None and worker.alive():
+                return worker
+            if self._closed:
+                raise StoreClosed(f"the isolated store {self.label} was closed")
+            if worker is not None:  # it died (between calls, e.g. the OOM killer, or under calls not back yet)
+                self._account(worker, None, None, kind="crash")
+                self._check_circuit()
+            self._start()
+            assert self._worker is not None
+            return self._worker
 
     def _start(self) -> Hello:
+        """Start a worker (under ``_lock``) and make it the current one."""
         previous = self._last_death
         worker = WorkerProcess(
             self.spec, self.config, self._arena, label=self.label, orphan_grace_s=self.policy.orphan_grace_s
@@ -174,7 +225,8 @@ class Supervisor:
             self._note_death(death, "startup", "start", None, None)
             raise reports.failed_to_start(death) from None
         except CallTimedOut:
-            death = self._kill(worker, "startup", "start", None, None, timeout_s=self.policy.start_timeout_s)
+            death = worker.kill(self.policy.kill_grace_s)
+            self._note_death(death, "startup", "start", None, None, timeout_s=self.policy.start_timeout_s)
             raise WorkerTimeout(
                 f"the isolation worker of {self.label} did not start within {self.policy.start_timeout_s:g} s "
                 f"(start_timeout_s); it was stopped ({death.exit})",
@@ -188,33 +240,53 @@ class Supervisor:
             worker.reap()
             raise hello.rebuild()
         if self._closed:  # close() gave up waiting while this worker was starting
-            self._finish_close(worker)
+            worker.kill(self.policy.kill_grace_s)
             raise StoreClosed(f"the isolated store {self.label} was closed while its worker was starting")
-        self._worker = worker
         self._generation += 1
+        worker.generation = self._generation
+        self._worker = worker
         emit("worker_start", self.label, pid=worker.pid, startup_s=round(time.monotonic() - started, 3))
         if self._generation > 1:
             self.stats.restart()
             emit("worker_restart", self.label, pid=worker.pid, generation=self._generation, after=previous)
         return hello
 
-    def _bury(self, worker: WorkerProcess, during: str, op: str | None, collection: str | None) -> Death:
-        death = worker.reap()
-        self._worker = None
-        self._note_death(death, "crash", during, op, collection)
+    def _on_worker_death(self, worker: WorkerProcess, op: str | None, collection: str | None) -> Death:
+        """The one place a worker's death is handled, whichever of its calls (or a later call) noticed it first:
+        the process is reaped, the death counted once, its event emitted and the circuit fed. Every call that was
+        in flight gets the same :class:`Death`."""
+        with self._lock:
+            return self._account(worker, op, collection, kind="crash")
+
+    def _account(self, worker: WorkerProcess, op: str | None, collection: str | None, *, kind: str, **detail: Any) -> Death:
+        """Under ``_lock``: end ``worker`` (reap it, or kill it for a timeout) unless that was done already, and
+        account for it; returns its death."""
+        if worker.death is not None:
+            return worker.death
+        in_flight = worker.in_flight()
+        if op is None and in_flight:
+            op, collection = in_flight[0]
+        during = reports.where(op, collection) if op is not None else "idle"
+        worker.death = death = worker.reap() if kind == "crash" else worker.kill(self.policy.kill_grace_s)
+        if self._worker is worker:
+            self._worker = None
+        self._note_death(death, kind, during, op, collection, in_flight=[reports.where(*where) for where in in_flight], **detail)
         return death
 
     def _kill(
-        self, worker: WorkerProcess, kind: str, during: str, op: str | None, collection: str | None, *, timeout_s: float
+        self, worker: WorkerProcess, kind: str, op: str | None, collection: str | None, *, timeout_s: float
     ) -> Death:
-        death = worker.kill(self.policy.kill_grace_s)
-        self._worker = None
-        self._note_death(death, kind, during, op, collection, timeout_s=timeout_s)
-        return death
+        """End a hung worker (its other calls in flight fail as after a crash)."""
+        with self._lock:
+            return self._account(worker, op, collection, kind=kind, timeout_s=timeout_s)
 
     def _discard(self, worker: WorkerProcess, reason: str) -> None:
-        death = worker.kill(self.policy.kill_grace_s)
-        self._worker = None
+        with self._lock:
+            if worker.death is not None:
+                return
+            worker.death = death = worker.kill(self.policy.kill_grace_s)
+            if self._worker is worker:
+                self._worker = None
         self.stats.failure(reason)
         emit("worker_stop", self.label, pid=death.pid, reason=reason, exit=death.exit.name)
 
@@ -272,11 +344,14 @@ class Supervisor:
             raise StoreClosed(f"the isolated store {self.label} is closed; open a new one")
 
     def _finish_close(self, worker: WorkerProcess) -> None:
-        """The part of close() that had to wait for the running call: reap its worker, free the arena."""
-        death = worker.kill(self.policy.kill_grace_s)
-        self._worker = None
-        self._arena.close()
-        emit("worker_stop", self.label, pid=death.pid, reason="closed during a call", exit=death.exit.name)
+        """The part of close() that had to wait for the calls in flight: reap their worker, free the arena."""
+        with self._lock:
+            if worker.death is None:
+                worker.death = death = worker.kill(self.policy.kill_grace_s)
+                emit("worker_stop", self.label, pid=death.pid, reason="closed during a call", exit=death.exit.name)
+            if self._worker is worker:
+                self._worker = None
+            self._arena.close()
 
     # -- reporting and shutdown -------------------------------------------------------------------------------------
 
@@ -307,41 +382,43 @@ class Supervisor:
         return report
 
     def _adapter_stats(self) -> dict[str, Any] | None:
-        if self._closed or self.circuit.state != "closed" or not self._lock.acquire(blocking=False):
+        worker = self._worker
+        if self._closed or self.circuit.state != "closed" or self._gate.busy or worker is None or not worker.alive():
+            return None
+        if not self._gate.enter(exclusive=False, timeout=0):
             return None
         try:
-            worker = self._worker
-            if worker is None or not worker.alive():
-                return None
-            reply, _, _ = self._exchange("stats", OPERATIONS["stats"], (), None, self.timeout_s, None)
-        except VectorStoreError:
-            return None
+            reply = worker.call(Request("stats", ()), self.timeout_s)
+        except (WorkerDied, CallTimedOut, VectorStoreError):
+            return None  # the calls that follow account for the worker
         finally:
-            self._lock.release()
+            self._gate.leave(exclusive=False)
         return reply.value if reply.ok else None
 
     def close(self, reason: str) -> None:
         """Stop the worker politely (its backend flushes and closes); idempotent; a forked child does nothing."""
         if os.getpid() != self._owner_pid:
             return
-        if not self._lock.acquire(timeout=self.policy.stop_timeout_s):
-            self._closed = True  # a call has run too long: end its worker; that call raises StoreClosed
+        if not self._gate.enter(exclusive=True, timeout=self.policy.stop_timeout_s):
+            self._closed = True  # calls have run too long: end their worker; they raise StoreClosed
             worker = self._worker
             if worker is not None:
                 _signal(worker.pid, signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
             return
         failure: Failure | None = None
         try:
-            if self._closed:
-                return
-            self._closed = True
-            worker, self._worker = self._worker, None
-            if worker is not None:
-                death, failure = worker.stop(self.policy.stop_timeout_s, self.policy.kill_grace_s)
-                emit("worker_stop", self.label, pid=death.pid, reason=reason, exit=death.exit.name)
-            self._arena.close()
+            with self._lock:
+                if self._closed:
+                    return
+                self._closed = True
+                worker, self._worker = self._worker, None
+                if worker is not None and worker.death is None:
+                    death, failure = worker.stop(self.policy.stop_timeout_s, self.policy.kill_grace_s)
+                    worker.death = death
+                    emit("worker_stop", self.label, pid=death.pid, reason=reason, exit=death.exit.name)
+                self._arena.close()
         finally:
-            self._lock.release()
+            self._gate.leave(exclusive=True)
         if failure is not None:
             raise failure.rebuild()
 
