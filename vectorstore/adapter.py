@@ -30,6 +30,7 @@ from .batch import RecordBatch
 from .errors import UnsupportedFeature
 from .filters import Node
 from .health import Check, RepairReport
+from .indexes import IndexKind
 from .models import Capabilities, CollectionInfo, Match, Metric
 
 if TYPE_CHECKING:
@@ -82,6 +83,19 @@ class Adapter:
     def scan(self, name: str, where: Node | None, batch_size: int, include: frozenset[str]) -> Iterator[RecordBatch]:
         """Every matching record exactly once, in non-empty batches of at most ``batch_size``."""
         raise NotImplementedError("The 'scan' method must be implemented.")
+
+    def create_index(self, name: str, key: str, kind: IndexKind) -> None:
+        """Declare a payload index on metadata ``key`` holding values of ``kind``; one of another kind is replaced.
+
+        Backends with payload indexes (``capabilities.payload_indexes``) build it; others record the declaration
+        with the collection, so that :meth:`list_indexes` lists it and migrations carry it. It never changes what
+        a filter matches.
+        """
+        raise NotImplementedError("The 'create_index' method must be implemented.")
+
+    def list_indexes(self, name: str) -> dict[str, IndexKind]:
+        """The declared payload indexes of the collection, ``{key: kind}`` (reserved ``_vs_`` fields left out)."""
+        raise NotImplementedError("The 'list_indexes' method must be implemented.")
 
     def native_ids(self, ids: list[str]) -> list[str]:
         """The identity each id has inside the backend: two ids with one native id would be one record.

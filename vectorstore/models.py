@@ -83,6 +83,8 @@ class Capabilities(_Frozen):
     max_batch: int | None = None
     thread_safe: bool = True
     multi_process_safe: bool = False
+    #: ``create_index`` builds a payload index that filters use; when false it is recorded and listed only.
+    payload_indexes: bool = False
     extras: dict[str, bool] = Field(default_factory=dict)
 
 

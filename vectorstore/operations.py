@@ -70,6 +70,8 @@ OPERATIONS: dict[str, Op] = {
     "count": Op(idempotent=True),
     "query": Op(idempotent=True),
     "scan": Op(idempotent=True, streaming=True),
+    "create_index": Op(idempotent=True),
+    "list_indexes": Op(idempotent=True),
     "native_ids": Op(idempotent=False, collection_arg=False),
     "repair": Op(
         idempotent=False,

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from . import completion, scores, validation
+from . import indexes as payload_indexes
 from .adapter import Adapter
 from .batch import RecordBatch, chunked
 from .errors import (
@@ -27,6 +28,7 @@ from .errors import (
     UnsupportedFilter,
 )
 from .filters import Node, Where, operators, parse_filter
+from .indexes import IndexKind
 from .models import Capabilities, CollectionInfo, Match, Metric, Record, UpsertResult
 from .validation import NoneValues
 
@@ -97,11 +99,19 @@ class VectorStore:
     # -- collections --------------------------------------------------------------------------------------------
 
     def create_collection(
-        self, name: str, dimension: int, metric: Metric = "cosine", exist_ok: bool = False
+        self,
+        name: str,
+        dimension: int,
+        metric: Metric = "cosine",
+        exist_ok: bool = False,
+        indexes: Mapping[str, str] | None = None,
     ) -> CollectionInfo:
+        """Create a collection; ``indexes`` declares payload indexes (``{"year": "integer"}``, see
+        :meth:`create_index`), all validated before anything is created."""
         name = self._open_name(name)
         dimension = validation.dimension(dimension)
         metric = validation.metric(metric)
+        declared = payload_indexes.indexes(indexes, f"collection {name!r}")
         if metric not in self.capabilities.metrics:
             raise UnsupportedFeature(f"{self.adapter.name} does not support metric {metric!r}")
         try:
@@ -117,7 +127,24 @@ class VectorStore:
                     collection=name,
                 ) from None
         self._shapes[name] = info
+        for key, kind in declared.items():
+            self.adapter.create_index(name, key, kind)
         return info
+
+    def create_index(self, name: str, key: str, kind: str) -> None:
+        """Declare a payload index on metadata ``key`` of ``kind`` (``keyword``, ``integer``, ``float``, ``bool``).
+
+        Filters on an indexed key read the index instead of every record (Qdrant; a server in strict mode filters
+        only on indexed keys); backends without payload indexes record the declaration
+        (``capabilities.payload_indexes`` is false). Results never change. Again with another kind replaces it.
+        """
+        name = self._open_name(name)
+        key, checked = payload_indexes.declaration(key, kind, f"collection {name!r}")
+        self.adapter.create_index(name, key, checked)
+
+    def list_indexes(self, name: str) -> dict[str, IndexKind]:
+        """The collection's declared payload indexes, ``{key: kind}`` sorted by key."""
+        return dict(sorted(self.adapter.list_indexes(self._open_name(name)).items()))
 
     def get_collection(self, name: str) -> CollectionInfo:
         name = self._open_name(name)
@@ -395,6 +422,12 @@ class Collection:
     @property
     def info(self) -> CollectionInfo:
         return self.store.get_collection(self.name)
+
+    def create_index(self, key: str, kind: str) -> None:
+        self.store.create_index(self.name, key, kind)
+
+    def list_indexes(self) -> dict[str, IndexKind]:
+        return self.store.list_indexes(self.name)
 
     def upsert(self, *args: Any, **kwargs: Any) -> UpsertResult:
         return self.store.upsert(self.name, *args, **kwargs)

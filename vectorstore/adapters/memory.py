@@ -19,6 +19,7 @@ from ..adapter import Adapter
 from ..batch import RecordBatch
 from ..errors import CollectionExists, CollectionNotFound
 from ..filters import Node, matches
+from ..indexes import IndexKind
 from ..models import Capabilities, CollectionInfo, Match, Metadata, Metric
 
 
@@ -32,6 +33,8 @@ class MemoryConfig(BaseModel):
 class _Collection:
     info: CollectionInfo
     rows: dict[str, _Row] = field(default_factory=dict)
+    #: Declared payload indexes: recorded and listed (a scan per filter is all this adapter does).
+    indexes: dict[str, IndexKind] = field(default_factory=dict)
     _matrix: tuple[list[str], np.ndarray] | None = None
 
     def matrix(self) -> tuple[list[str], np.ndarray]:
@@ -108,6 +111,14 @@ class MemoryAdapter(Adapter):
         with self._lock:
             self._get(name)
             del self._collections[name]
+
+    def create_index(self, name: str, key: str, kind: IndexKind) -> None:
+        with self._lock:
+            self._get(name).indexes[key] = kind
+
+    def list_indexes(self, name: str) -> dict[str, IndexKind]:
+        with self._lock:
+            return dict(self._get(name).indexes)
 
     def upsert(self, name: str, batch: RecordBatch) -> None:
         with self._lock:

@@ -39,6 +39,7 @@ from vectorstore.batch import RecordBatch, chunked
 from vectorstore.errors import BackendError, CollectionNotFound, UnsupportedFeature, VectorStoreError
 from vectorstore.filters import Node
 from vectorstore.health import Check, RepairReport
+from vectorstore.indexes import IndexKind
 from vectorstore.toolkit import native_errors
 from vectorstore.models import Capabilities, CollectionInfo, Match, Metric
 
@@ -55,6 +56,9 @@ log = logging.getLogger(__name__)
 DIMENSION_KEY = "_vs_dim"
 #: Collection metadata key set before the first list value is written (see ``delete_collection``).
 LISTS_KEY = "_vs_lists"
+#: Collection metadata key prefix of a declared payload index (``_vs_index:year`` = ``"integer"``): Chroma has no
+#: payload indexes (its metadata segment indexes every key already), so declarations are recorded and listed.
+INDEX_PREFIX = "_vs_index:"
 #: Chroma 1.5.9's ``get_max_batch_size()`` for embedded clients; servers report theirs at open.
 CHROMA_MAX_BATCH = 5461
 _SPACES: dict[Metric, str] = {"cosine": "cosine", "dot": "ip", "l2": "l2"}
@@ -270,6 +274,23 @@ class ChromaAdapter(Adapter):
                 self._handles.pop(name, None)
             self._call("delete_collection", name, empty)
             self._call("delete_collection", name, lambda: self._client.delete_collection(name))
+
+    def create_index(self, name: str, key: str, kind: IndexKind) -> None:
+        def record(handle: _Handle) -> None:
+            collection = self._client.get_collection(name, embedding_function=None)  # fresh metadata
+            collection.modify(metadata={**(collection.metadata or {}), INDEX_PREFIX + key: kind})
+            with self._lock:
+                self._handles[name] = _Handle(collection, handle.metric)
+
+        with self._write_lock:
+            self._on(name, "create_index", record, read=False)
+
+    def list_indexes(self, name: str) -> dict[str, IndexKind]:
+        def declared(handle: _Handle) -> dict[str, IndexKind]:
+            metadata = self._client.get_collection(name, embedding_function=None).metadata or {}
+            return {key[len(INDEX_PREFIX) :]: kind for key, kind in sorted(metadata.items()) if key.startswith(INDEX_PREFIX)}
+
+        return self._on(name, "list_indexes", declared, read=True)
 
     # -- records ------------------------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from vectorstore.adapter import Adapter
 from vectorstore.batch import RecordBatch
 from vectorstore.errors import CollectionNotFound, UnsupportedFeature
 from vectorstore.filters import Node
+from vectorstore.indexes import IndexKind
 from vectorstore.models import Capabilities, CollectionInfo, Match, Metric
 from vectorstore.operations import Op
 
@@ -119,6 +120,12 @@ class QdrantAdapter(Adapter):
 
     def delete_collection(self, name: str) -> None:
         self.engine.drop(name)
+
+    def create_index(self, name: str, key: str, kind: IndexKind) -> None:
+        self.engine.create_index(name, key, kind)
+
+    def list_indexes(self, name: str) -> dict[str, IndexKind]:
+        return self.engine.indexes(name)
 
     # -- records ----------------------------------------------------------------------------------------------
 

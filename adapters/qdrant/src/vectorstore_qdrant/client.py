@@ -31,19 +31,34 @@ from vectorstore.errors import (
     UnsupportedFeature,
     VectorStoreError,
 )
+from vectorstore.indexes import IndexKind
 from vectorstore.models import Capabilities, Metric
 from vectorstore.toolkit import translated
 
 from . import filters
 from .config import DEFAULT_PORT, QdrantConfig
 from .directory import MANIFEST_FILE
-from .engine import Engine, FilterBuilder, Search, Shape
+from .engine import NATIVE_KIND, Engine, FilterBuilder, Search, Shape
 from .payload import INDEXED_FIELDS
+
+_SCHEMA: dict[str, m.PayloadSchemaType] = {
+    "keyword": m.PayloadSchemaType.KEYWORD,
+    "float": m.PayloadSchemaType.FLOAT,
+    "bool": m.PayloadSchemaType.BOOL,
+}
+#: Declared indexes are recorded under this key of the collection's metadata (a server also builds them; local
+#: mode has no payload indexes).
+DECLARED_KEY = "_vs_indexes"
 
 _DISTANCE: dict[Metric, m.Distance] = {"cosine": m.Distance.COSINE, "dot": m.Distance.DOT, "l2": m.Distance.EUCLID}
 _METRIC: dict[m.Distance, Metric] = {distance: metric for metric, distance in _DISTANCE.items()}
 #: First server version with ``MatchSubstring`` (``MatchText`` is tokenised, so documents need it).
 SUBSTRING_SINCE = (1, 20)
+
+
+def _declared(info: m.CollectionInfo) -> dict[str, IndexKind]:
+    """The indexes recorded in a collection's metadata."""
+    return dict(sorted(((info.config.metadata or {}).get(DECLARED_KEY) or {}).items()))
 
 
 class ClientFilters(FilterBuilder):
@@ -152,6 +167,7 @@ class ClientEngine(Engine):
             max_batch=self._config.write_batch,
             thread_safe=True,
             multi_process_safe=self._server,
+            payload_indexes=self._server,
         )
 
     @contextlib.contextmanager
@@ -225,6 +241,21 @@ class ClientEngine(Engine):
         batch = m.Batch(ids=ids, vectors={vector_name: vectors} if vector_name else vectors, payloads=payloads)
         with self._call() as client:
             client.upsert(name, points=batch, wait=True)
+
+    @translated("create_index")
+    def create_index(self, name: str, key: str, kind: IndexKind) -> None:
+        with self._call() as client:
+            declared = _declared(client.get_collection(name))  # CollectionNotFound before anything is written
+            if self._server:
+                schema = _SCHEMA[NATIVE_KIND[kind]]
+                client.create_payload_index(name, filters.field_path(key), field_schema=schema, wait=True)
+            # the whole mapping: update_collection merges top-level metadata keys only
+            client.update_collection(name, metadata={DECLARED_KEY: {**declared, key: kind}})
+
+    @translated("list_indexes")
+    def indexes(self, name: str) -> dict[str, IndexKind]:
+        with self._call() as client:
+            return _declared(client.get_collection(name))
 
     def _retrieve(self, name: str, ids: list[str], payload: list[str] | bool, vectors: list[str] | bool) -> list[Any]:
         with self._call() as client:

@@ -105,6 +105,14 @@ class StoreDirectory:
         self._save()
         self._shapes[name] = shape
 
+    def set_index(self, name: str, key: str, kind: str) -> None:
+        """Record a declared payload index of a collection (durably, like the collection itself)."""
+        self.entries[name].setdefault("indexes", {})[key] = kind
+        self._save()
+
+    def indexes(self, name: str) -> dict[str, Any]:
+        return dict(sorted(self.entries[name].get("indexes", {}).items()))
+
     def remove(self, name: str) -> Path:
         """Forget a collection (durably) and return its shard directory for the caller to delete."""
         shard = self.shard_path(name)

@@ -22,15 +22,21 @@ import numpy as np
 import qdrant_edge as qe
 
 from vectorstore.errors import CollectionExists, CollectionNotFound, StoreClosed, VectorStoreError
+from vectorstore.indexes import IndexKind
 from vectorstore.models import Capabilities
 from vectorstore.toolkit import translated
 
 from . import filters
 from .directory import StoreDirectory
-from .engine import Engine, FilterBuilder, Search, Shape
+from .engine import NATIVE_KIND, Engine, FilterBuilder, Search, Shape
 from .payload import INDEXED_FIELDS
 
 _DISTANCE = {"cosine": qe.Distance.Cosine, "dot": qe.Distance.Dot, "l2": qe.Distance.Euclid}
+_SCHEMA: dict[str, Any] = {
+    "keyword": qe.PayloadSchemaType.Keyword,
+    "float": qe.PayloadSchemaType.Float,
+    "bool": qe.PayloadSchemaType.Bool,
+}
 
 
 class EdgeFilters(FilterBuilder):
@@ -77,6 +83,7 @@ class EdgeEngine(Engine):
             max_batch=self._batch,
             thread_safe=True,
             multi_process_safe=False,
+            payload_indexes=True,
             extras={"optimize": True, "sync_writes": self._sync},
         )
 
@@ -139,6 +146,18 @@ class EdgeEngine(Engine):
         else:
             points = [qe.Point(i, {vector_name: v}, p) for i, v, p in zip(ids, vectors, payloads)]
         self._update(name, qe.UpdateOperation.upsert_points(points))
+
+    @translated("create_index")
+    def create_index(self, name: str, key: str, kind: IndexKind) -> None:
+        shard = self._shard(name)
+        shard.update(qe.UpdateOperation.create_field_index(filters.field_path(key), _SCHEMA[NATIVE_KIND[kind]]))
+        shard.flush()
+        with self._lock:
+            self.directory.set_index(name, key, kind)
+
+    def indexes(self, name: str) -> dict[str, IndexKind]:
+        self.shape(name)
+        return self.directory.indexes(name)
 
     def _retrieve(self, name: str, ids: list[str], payload: list[str] | bool, vectors: list[str] | bool) -> list[Any]:
         return self._shard(name).retrieve(ids, payload, vectors)  # type: ignore[no-any-return]

@@ -20,11 +20,18 @@ from typing import Any
 import numpy as np
 
 from vectorstore.errors import BackendError, VectorStoreError
+from vectorstore.indexes import IndexKind
 from vectorstore.models import Capabilities, Metric
 from vectorstore.toolkit import translated
 
 from . import filters
 from .filters import Clause
+
+
+#: The Qdrant index type serving each declared kind. Numbers get a float index whether declared ``integer`` or
+#: ``float``: our numeric filters are float ranges, and an integer index answers a range from the integers alone,
+#: hiding the float values of the key (``{"num": 2.5}`` matched nothing once ``num`` had an integer index).
+NATIVE_KIND: dict[IndexKind, str] = {"keyword": "keyword", "integer": "float", "float": "float", "bool": "bool"}
 
 
 @dataclass(frozen=True)
@@ -129,6 +136,16 @@ class Engine:
 
     def delete_ids(self, name: str, ids: list[str]) -> None:
         raise NotImplementedError("The 'delete_ids' method must be implemented.")
+
+    def create_index(self, name: str, key: str, kind: IndexKind) -> None:
+        """Index payload field ``key`` (a top-level metadata key) for ``kind``, replacing an index of another kind,
+        and record the declaration (:meth:`indexes` lists declarations, not native index types: both numeric kinds
+        get Qdrant's float index, see :data:`NATIVE_KIND`)."""
+        raise NotImplementedError("The 'create_index' method must be implemented.")
+
+    def indexes(self, name: str) -> dict[str, IndexKind]:
+        """The declared payload indexes of the collection, ``{key: kind}``."""
+        raise NotImplementedError("The 'indexes' method must be implemented.")
 
     # -- shared on native primitives ----------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from .test_durability import DurabilityTests
 from .test_filters import FilterTests
 from .test_get import GetTests
 from .test_guard import GuardTests
+from .test_indexes import IndexTests
 from .test_large_batch import LargeBatchTests
 from .test_persistence import PersistenceTests
 from .test_query import QueryTests
@@ -38,6 +39,7 @@ GROUPS: tuple[type, ...] = (
     ConcurrencyTests,
     RecallTests,
     DifferentialTests,
+    IndexTests,
     GuardTests,
 )
 
