@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from vectorstore import aio
-from vectorstore.errors import BackendUnavailable
+from vectorstore.errors import BackendUnavailable, WorkerTimeout
+from vectorstore.isolation import timeout
 
 from .conftest import N, vectors
 
@@ -92,3 +93,10 @@ async def test_cancelled_tasks_leave_the_protocol_in_step(chroma: aio.AsyncVecto
     again = await asyncio.gather(*(chroma.search("docs", rows[i], k=1) for i in range(60)))
     assert [matches[0].id for matches in again] == [f"r{i}" for i in range(60)]
     assert chroma.adapter.stats()["restarts"] == 0
+
+
+async def test_a_timeout_set_in_the_task_applies_to_its_calls(chroma: aio.AsyncVectorStore) -> None:
+    chroma.adapter._inject_fault("hang", "count", times=1)
+    with timeout(0.5), pytest.raises(WorkerTimeout, match="within 0.5 s"):
+        await asyncio.wait_for(chroma.count("docs"), LIMIT_S)
+    assert await chroma.count("docs") == N

@@ -31,6 +31,7 @@ class _Bridged(greenlet):  # type: ignore[misc]  # greenlet's stubs leave the cl
 async def run_sync(function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
     """``function(*args, **kwargs)`` run on this task, each :func:`await_` inside it awaited here."""
     child = _Bridged(function, getcurrent())
+    child.gr_context = getcurrent().gr_context  # the task's context variables (e.g. an isolation timeout)
     waiting = child.switch(*args, **kwargs)
     while not child.dead:
         try:

@@ -19,6 +19,7 @@ operation (made by :func:`~vectorstore.operations.forwarding` from the table) aw
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -49,10 +50,12 @@ class ExecutorEngine:
         self.pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"vectorstore-aio-{self.adapter.name}")
 
     async def run(self, function: Callable[..., _T], *args: Any) -> _T:
-        """``function(*args)`` on the pool; a cancelled caller leaves it to finish there."""
+        """``function(*args)`` on the pool, in the caller's context (so ``vectorstore.isolation.timeout`` set in a
+        task applies to its calls); a cancelled caller leaves it to finish there."""
         if self.closed:
             raise StoreClosed(f"this async {self.adapter.name} store is closed; open a new one")
-        return await asyncio.get_running_loop().run_in_executor(self.pool, function, *args)
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(self.pool, context.run, function, *args)
 
     async def call(self, name: str, op: Op, args: tuple[Any, ...]) -> Any:
         return await self.run(getattr(self.adapter, name), *args)
