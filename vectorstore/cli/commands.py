@@ -1,4 +1,4 @@
-"""Core commands: info, collections, ingest, count, query, demo."""
+"""Core commands: info, collections, create, indexes, ingest, count, query, demo."""
 
 from __future__ import annotations
 
@@ -12,10 +12,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .. import open as open_store
+from .. import indexes as payload_indexes
 from .. import validation
 from ..config import resolve
 from ..errors import CollectionNotFound, InvalidInput
 from ..io import first_dimension, read_queries, read_records, read_rows, to_batch
+from ..indexes import IndexKind
 from ..models import Match
 from ..registry import fix_plugins, registry
 from ..sample import QUERIES as SAMPLE_QUERIES
@@ -26,6 +28,20 @@ DEFAULT_COLLECTION = "rag_documents"
 
 UrlOption = typer.Option(None, "--url", "-u", help=URL_HELP)
 CollectionOption = typer.Option(DEFAULT_COLLECTION, "--collection", "-c", help="Collection name.")
+IndexOption = typer.Option(
+    None, "--index", help="Payload index KEY:KIND, KIND one of keyword, integer, float, bool (repeatable)."
+)
+
+
+def _index_options(texts: Optional[list[str]]) -> dict[str, IndexKind]:
+    """``--index year:integer`` options as ``{key: kind}``, all validated before anything is done."""
+    declared = {}
+    for text in texts or ():
+        key, colon, kind = text.rpartition(":")
+        if not colon or not key:
+            raise fail(f"--index {text!r}: expected KEY:KIND, e.g. --index year:integer", code=2)
+        declared[key] = kind
+    return payload_indexes.indexes(declared, "--index")
 
 
 def _json_option(text: Optional[str], what: str) -> Any:
@@ -78,6 +94,41 @@ def collections(url: Optional[str] = UrlOption) -> None:
 
 
 @command()
+def create(
+    name: str = typer.Argument(..., help="Collection name."),
+    dimension: int = typer.Option(..., "--dimension", "-d", help="Vector dimension."),
+    metric: str = typer.Option("cosine", help="cosine, dot or l2."),
+    index: Optional[list[str]] = IndexOption,
+    url: Optional[str] = UrlOption,
+) -> None:
+    """Create a collection, with payload indexes on the metadata keys that filters use."""
+    declared = _index_options(index)
+    with open_store(url) as store:
+        store.create_collection(name, dimension, metric, indexes=declared)  # type: ignore[arg-type]
+        console.print(f"created {name!r} ({dimension}-d, {metric}); indexes: {_listed(store.list_indexes(name))}")
+
+
+@command()
+def indexes(
+    url: Optional[str] = UrlOption,
+    collection: str = CollectionOption,
+    index: Optional[list[str]] = IndexOption,
+) -> None:
+    """List a collection's payload indexes; with --index, declare them first."""
+    declared = _index_options(index)
+    with open_store(url) as store:
+        for key, kind in declared.items():
+            store.create_index(collection, key, kind)
+        console.print(_listed(store.list_indexes(collection)))
+        if not store.capabilities.payload_indexes:
+            console.print(f"({store.adapter.name} has no payload indexes: declarations are recorded, filters unchanged)")
+
+
+def _listed(declared: dict[str, IndexKind]) -> str:
+    return ", ".join(f"{key}:{kind}" for key, kind in declared.items()) or "none"
+
+
+@command()
 def ingest(
     file: Path = typer.Argument(..., help="JSON or JSONL (optionally .gz): rows {id, embedding, document, metadata} "
                                      "or columns {ids, embeddings, documents, metadatas}."),
@@ -87,8 +138,10 @@ def ingest(
         None, help="Metric when the collection is created: cosine (default), dot or l2."
     ),
     batch_size: int = typer.Option(1000, help="Records per upsert call."),
+    index: Optional[list[str]] = IndexOption,
 ) -> None:
     """Load records into a collection. The whole file is validated first: a bad record writes nothing."""
+    declared = _index_options(index)
     rows = read_rows(file)
     if not rows:
         raise fail(f"{file}: no records found")
@@ -102,7 +155,9 @@ def ingest(
             validation.metric(metric or "cosine")
         batch = to_batch(rows, name, dimension)
         if create or metric is not None:  # an explicit --metric must agree with an existing collection
-            store.create_collection(name, dimension, metric or "cosine", exist_ok=True)  # type: ignore[arg-type]
+            store.create_collection(name, dimension, metric or "cosine", exist_ok=True, indexes=declared)  # type: ignore[arg-type]
+        for key, kind in declared.items() if not create else ():
+            store.create_index(name, key, kind)
         with Progress(
             TextColumn("ingest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.speed} rec/s"),
             TimeRemainingColumn(), console=console, transient=True,

@@ -230,6 +230,13 @@ def migrate(
         False, "--salvage",
         help="Read a damaged source by id, bisecting failing batches down to single records; list the unreadable ones.",
     ),
+    indexes: bool = typer.Option(
+        True, "--indexes/--no-indexes", help="Declare the source collections' payload indexes on the target."
+    ),
+    infer_indexes: bool = typer.Option(
+        False, "--infer-indexes",
+        help="Also index every metadata key whose values (in the first 1000 records) share one kind.",
+    ),
 ) -> None:
     """Copy collections from SOURCE to TARGET, resumably, then verify the copy and compare search on both sides."""
     if resume and restart:
@@ -243,7 +250,8 @@ def migrate(
         result = migrate_api(
             source, target, names, batch_size=batch_size, resume=resume, restart=restart, dry_run=dry_run,
             verify_sample=verify_sample, trial_queries=trial_queries, k=k, wheres=wheres,
-            checkpoint_dir=checkpoint_dir, batch_delay=batch_delay / 1000.0, salvage=salvage, observer=_Bar(progress),
+            checkpoint_dir=checkpoint_dir, batch_delay=batch_delay / 1000.0, salvage=salvage, indexes=indexes,
+            infer_indexes=infer_indexes, observer=_Bar(progress),
         )
     if dry_run:
         console.print("dry run: nothing was written" + ("" if result.ok else "; the problems above would stop the copy"))

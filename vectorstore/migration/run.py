@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
+from .. import indexes as payload_indexes
 from .. import open as open_store
+from ..indexes import IndexKind
 from ..errors import BackendError, BackendUnavailable, InvalidInput, VectorStoreError
 from ..store import VectorStore
 from .checkpoint import DEFAULT_DIRECTORY, Checkpoint, checkpoint_path
@@ -139,6 +141,21 @@ def _plan(
     )
 
 
+#: Records whose metadata ``infer_indexes`` looks at (the first scan batch of the source).
+INFER_SAMPLE = 1000
+
+
+def target_indexes(source: VectorStore, name: str, *, carry: bool, infer: bool) -> dict[str, IndexKind]:
+    """The payload indexes a migrated collection gets: the source's declared ones (``carry``), and with ``infer``
+    one per key whose values in the first :data:`INFER_SAMPLE` records share a kind (declared ones win)."""
+    inferred: dict[str, IndexKind] = {}
+    if infer:
+        with closing(source.scan_batches(name, batch_size=INFER_SAMPLE, include=("metadata",))) as batches:  # type: ignore[type-var]
+            sample = next(batches, None)
+        inferred = payload_indexes.infer(sample.metadatas if sample is not None else [])
+    return {**inferred, **(source.list_indexes(name) if carry else {})}
+
+
 def migrate(
     source: StoreLike,
     target: StoreLike,
@@ -156,9 +173,14 @@ def migrate(
     checkpoint_dir: Path = DEFAULT_DIRECTORY,
     batch_delay: float = 0.0,
     salvage: bool = False,
+    indexes: bool = True,
+    infer_indexes: bool = False,
     observer: Observer | None = None,
 ) -> Report:
     """Copy collections (all of the source's when ``collections`` is empty), then verify and trial each one.
+
+    ``indexes`` declares the source collection's payload indexes on the target; ``infer_indexes`` also declares
+    one per metadata key whose sampled values share one kind (:func:`target_indexes`).
 
     Nothing is written to a collection whose plan finds a problem (shape, metric, colliding ids, records the target
     did not get from this migration). The checkpoint is removed only after the verification passes.
@@ -182,7 +204,8 @@ def migrate(
                 if dry_run or not item.plan.ok:
                     return
                 item.checkpoint = str(path)
-                tgt.create_collection(name, item.plan.dimension, item.plan.metric, exist_ok=True)
+                declared = target_indexes(src, name, carry=indexes, infer=infer_indexes)
+                tgt.create_collection(name, item.plan.dimension, item.plan.metric, exist_ok=True, indexes=declared)
                 watcher.copying(name, item.plan.source_count)
                 if salvage:
                     item.copy_result, item.salvage = salvage_collection(
