@@ -34,6 +34,8 @@ ARM = "_arm_fault"
 
 FaultKind = Literal["segv", "abort", "sigkill", "exit", "hang", "native_hang"]
 Moment = Literal["before", "after"]
+#: The kinds that leave the worker running (a call times out) instead of crashing it.
+HANGS: frozenset[str] = frozenset({"hang", "native_hang"})
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,9 @@ def require_enabled() -> None:
 class FaultPlan:
     """The faults armed for a supervisor's next requests, each for a number of requests (retries included).
 
-    A fault armed for several requests keeps its remaining ones for the call that took the first, so that its
+    A crash armed for several requests keeps its remaining ones for the call that took the first, so that its
     retry (``times=2``: a poison request) gets it, not another thread's call; the call releases them when it ends.
+    A hang armed for several requests hangs that many calls.
     """
 
     def __init__(self) -> None:
@@ -91,7 +94,8 @@ class FaultPlan:
                 fault, remaining, holder = entry
                 if fault.op == request and (holder[0] is None or holder[0] is call):
                     remaining[0] -= 1
-                    holder[0] = call
+                    if fault.kind not in HANGS:  # a hang is not retried: its other requests are other calls'
+                        holder[0] = call
                     if remaining[0] == 0:
                         self._faults.remove(entry)
                     return fault

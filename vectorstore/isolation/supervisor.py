@@ -39,6 +39,9 @@ from .stats import Stats
 if TYPE_CHECKING:
     from .faults import Fault, FaultPlan
 
+#: Test faults that hang rather than crash (as :data:`.faults.HANGS`; that module is imported only by tests).
+HANGS = frozenset({"hang", "native_hang"})
+
 
 class Supervisor:
     """Owns the worker of one isolated store. Starts it at once, so opening a store fails early (StoreLocked)."""
@@ -127,7 +130,7 @@ class Supervisor:
             fault = self.faults.take(request, deaths) if self.faults is not None else None
             # A retry runs alone: if it crashes again, it is the poison. So does a request carrying a test fault
             # that crashes, so that the fault cannot be lost with another call's worker.
-            alone = bool(deaths) or (fault is not None and fault.kind not in ("hang", "native_hang"))
+            alone = bool(deaths) or (fault is not None and fault.kind not in HANGS)
             self._gate.enter(exclusive=alone)
             try:
                 return self._attempt(request, op, args, collection, timeout, pinned, deaths, fault)
