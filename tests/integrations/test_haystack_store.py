@@ -44,13 +44,24 @@ def make(backend_store: vectorstore.VectorStore) -> Iterator[Make]:
 
 VECTORS = np.random.default_rng(3).standard_normal((8, DIM)).astype(np.float32)
 DOCS = [
-    Document(id="a", content="alpha", meta={"lang": "en", "year": 2019, "rating": 4.5}, embedding=VECTORS[0].tolist()),
-    Document(id="b", content="beta", meta={"lang": "de", "year": 2021}, embedding=VECTORS[1].tolist()),
-    Document(id="c", content="gamma", meta={"lang": "en", "year": 2023, "draft": True}, embedding=VECTORS[2].tolist()),
+    Document(
+        id="a",
+        content="alpha",
+        meta={"lang": "en", "year": 2019, "rating": 4.5, "when": "2019-03-01T10:00:00"},
+        embedding=VECTORS[0].tolist(),
+    ),
+    Document(id="b", content="beta", meta={"lang": "de", "year": 2021, "when": "2021-06-30"}, embedding=VECTORS[1].tolist()),
+    Document(
+        id="c",
+        content="gamma",
+        meta={"lang": "en", "year": 2023, "draft": True, "when": "2021-06-30T00:00:00.000001+00:00"},
+        embedding=VECTORS[2].tolist(),
+    ),
     Document(id="d", content="delta", meta={"lang": "fr", "rating": 1}, embedding=VECTORS[3].tolist()),
     Document(id="e", content="epsilon", meta={"info": {"a": 1}, "year": 2025}, embedding=VECTORS[4].tolist()),
     Document(id="f", content="no embedding", meta={"lang": "en", "year": 2020}),
     Document(id="g", content=None, meta={}, embedding=VECTORS[6].tolist()),
+    Document(id="h", content="nulls", meta={"lang": None, "year": None}, embedding=VECTORS[7].tolist()),
 ]
 
 
@@ -75,6 +86,13 @@ FILTERS: list[dict[str, Any]] = [
     _cmp("meta.year", "not in", []),
     _cmp("meta.info", "!=", "x"),
     _cmp("lang", "==", "de"),  # a legacy filter without "meta."
+    _cmp("meta.when", ">", "2021-06-30T00:00:00"),  # ISO strings compare as instants
+    _cmp("meta.when", ">=", "2021-06-30"),
+    _cmp("meta.when", "<", "2021-06-30T00:00:00.000001"),
+    _cmp("meta.when", "<=", "2019-03-01T10:00:00+00:00"),
+    _cmp("meta.when", "==", "2021-06-30"),  # equality stays string equality, as in Haystack
+    _cmp("meta.year", "==", None),  # a None value is no value
+    {"operator": "NOT", "conditions": [_cmp("meta.when", ">", "2020-01-01")]},
     {"operator": "AND", "conditions": [_cmp("meta.lang", "==", "en"), _cmp("meta.year", ">=", 2020)]},
     {"operator": "OR", "conditions": [_cmp("meta.lang", "==", "de"), _cmp("meta.rating", "<", 2)]},
     {"operator": "NOT", "conditions": [_cmp("meta.lang", "==", "en"), _cmp("meta.year", ">", 2020)]},
@@ -99,7 +117,8 @@ def test_filters_match_haystacks_reference(make: Make, filters: dict[str, Any]) 
         (_cmp("meta.info.a", "==", 1), UnsupportedFilter),
         (_cmp("content", "==", "alpha"), UnsupportedFilter),
         (_cmp("id", "!=", "a"), UnsupportedFilter),
-        (_cmp("meta.year", ">", "2020-01-01"), UnsupportedFilter),
+        (_cmp("meta.year", ">", "2020-13-01"), InvalidFilter),
+        (_cmp("meta.year", ">", "tomorrow"), InvalidFilter),
         (_cmp("meta.year", ">", True), InvalidFilter),
         (_cmp("meta.year", "==", float("nan")), InvalidFilter),
         (_cmp("meta.year", "~", 1), InvalidFilter),
@@ -156,7 +175,7 @@ def test_policies_and_updates(make: Make) -> None:
     assert store.update_by_filter(_cmp("meta.lang", "==", "en"), {"checked": True, "lang": "EN"}) == 2
     updated = {d.id: d for d in store.filter_documents(_cmp("meta.checked", "==", True))}
     assert set(updated) == {"c", "f"}
-    assert updated["c"].meta == {"lang": "EN", "year": 2023, "draft": True, "checked": True}
+    assert updated["c"].meta == {**DOCS[2].meta, "lang": "EN", "checked": True}
     assert updated["f"].embedding is None and updated["c"].embedding is not None
 
 
@@ -241,3 +260,14 @@ def test_yaml_pipeline_naming_one_url_twice(tmp_path: Path, backend: str) -> Non
         finally:
             for name in ("retriever", "writer"):
                 pipeline.get_component(name).document_store.close()
+
+
+def test_none_values_and_iso_strings_come_back_as_written(make: Make) -> None:
+    """A None meta value is kept by the integration (the core stores no value), ISO strings stay strings."""
+    store = make()
+    store.write_documents(DOCS)
+    got = {doc.id: doc.meta for doc in store.filter_documents()}
+    assert got == {doc.id: doc.meta for doc in DOCS}
+    assert got["h"] == {"lang": None, "year": None}
+    assert type(got["b"]["when"]) is str
+    assert {d.id for d in store.filter_documents(_cmp("meta.lang", "==", None))} == {"e", "g", "h"}

@@ -10,8 +10,12 @@ Document field      stored as
 ``meta``            metadata. Values the core takes (str, int, float, bool, a non-empty list of one of those)
                     are stored as they are and can be filtered; anything else JSON-serialisable (dicts such as
                     ``_split_overlap``, empty or mixed lists) is stored as a JSON string, listed in
-                    :data:`EXTRAS`, decoded on read, and cannot be filtered on. ``None`` values are the core's
-                    to decide (DESIGN 3.1)
+                    :data:`EXTRAS`, decoded on read, and cannot be filtered on. ``None`` values are not
+                    stored (the core's "no value", so ``== None`` matches them); their keys are listed in
+                    :data:`EXTRAS` and come back as ``None``, whatever the store's ``none_values``. A string that is
+                    an ISO-8601 date or datetime is stored as it is *and* as a datetime in the companion key
+                    :func:`datetime_key` (naive values taken as UTC, a bare date as its midnight UTC), so ordering
+                    comparisons with ISO strings run in the backend on instants, while documents come back equal
 ``blob``            base64 bytes, mime type and meta in :data:`EXTRAS`
 ``sparse_embedding`` indices and values in :data:`EXTRAS`: returned as written, not searchable here
 ``score``           not stored (a retrieval result, not data)
@@ -23,6 +27,7 @@ Meta keys starting with :data:`RESERVED_PREFIX` are refused, so the bookkeeping 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -32,6 +37,7 @@ from haystack.dataclasses import ByteStream, Document, SparseEmbedding
 
 from ...errors import InvalidRecord
 from ...models import Match, Record
+from ...validation import scalar_problem
 from .._values import storable
 
 #: Meta keys with this prefix belong to the integration.
@@ -40,6 +46,34 @@ RESERVED_PREFIX = "_haystack"
 NO_EMBEDDING = "_haystack_no_embedding"
 #: A JSON object: ``json`` (meta keys stored as JSON strings), ``blob``, ``sparse``.
 EXTRAS = "_haystack_extras"
+
+
+def datetime_key(key: str) -> str:
+    """The companion key holding the datetime of an ISO-8601 string stored under ``key``."""
+    return f"{RESERVED_PREFIX}_dt_{key}"
+
+
+def iso_datetime(value: str) -> dt.datetime | None:
+    """The instant an ISO-8601 string names (naive: UTC; a bare date: its midnight UTC), ``None`` if it names none
+    the core can store. Haystack's own test (``YYYY-MM-DD`` then the end, ``T`` or a space) comes first, so plain
+    strings cost a few character checks."""
+    if not (
+        len(value) >= 10
+        and value[:4].isdigit()
+        and value[4] == "-"
+        and value[5:7].isdigit()
+        and value[7] == "-"
+        and value[8:10].isdigit()
+        and (len(value) == 10 or value[10] in {"T", "t", " "})
+    ):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.utcoffset() is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return None if scalar_problem(parsed) else parsed
 
 
 def placeholder(dimension: int) -> np.ndarray:
@@ -53,6 +87,7 @@ def encode(document: Document, dimension: int, collection: str) -> tuple[np.ndar
     """The vector and metadata of one document; raises :class:`InvalidRecord` naming the id and key."""
     metadata: dict[str, Any] = {}
     as_json: list[str] = []
+    as_none: list[str] = []
     for key, value in document.meta.items():
         if isinstance(key, str) and key.startswith(RESERVED_PREFIX):
             raise InvalidRecord(
@@ -60,8 +95,14 @@ def encode(document: Document, dimension: int, collection: str) -> tuple[np.ndar
                 f"{RESERVED_PREFIX!r} reserved by the Haystack integration; rename it",
                 collection=collection,
             )
-        if value is None or storable(value):
-            metadata[key] = value  # None: the core's rule (refused, or "no value")
+        if value is None:
+            as_none.append(key)
+            continue
+        if storable(value):
+            metadata[key] = value
+            instant = iso_datetime(value) if type(value) is str else None
+            if instant is not None:
+                metadata[datetime_key(key)] = instant
             continue
         try:
             metadata[key] = json.dumps(value, sort_keys=True, allow_nan=False)
@@ -75,6 +116,8 @@ def encode(document: Document, dimension: int, collection: str) -> tuple[np.ndar
     extras: dict[str, Any] = {}
     if as_json:
         extras["json"] = as_json
+    if as_none:
+        extras["none"] = as_none
     if document.blob is not None:
         blob = document.blob
         extras["blob"] = {
@@ -102,6 +145,7 @@ def decode(item: Record | Match, *, with_embedding: bool = True, score: float | 
         for key, value in metadata.items()
         if not key.startswith(RESERVED_PREFIX)
     }
+    meta.update(dict.fromkeys(extras.get("none", ())))
     blob = None
     if "blob" in extras:
         stored = extras["blob"]

@@ -8,7 +8,9 @@ Haystack               ours
 ``meta.k == v``        ``{"k": {"$eq": v}}``; ``== None`` is ``{"k": {"$exists": false}}`` (a missing field is None)
 ``meta.k != v``        ``{"k": {"$ne": v}}`` (matches documents without ``k``, as Haystack does); ``!= None`` is
                        ``$exists: true``
-``> >= < <=``          ``$gt $gte $lt $lte`` with a number; ``None`` on the right matches nothing; a list, a bool
+``> >= < <=``          ``$gt $gte $lt $lte`` with a number; with an ISO-8601 string, the same on the datetime
+                       companion of ``k`` (:func:`.documents.datetime_key`: strings that are ISO dates, compared
+                       as instants, a naive one as UTC); ``None`` on the right matches nothing; a list, a bool
                        or a string that is not an ISO-8601 date is a :class:`FilterError`
 ``in`` / ``not in``    ``$in`` / ``$nin`` per kind of value (a ``None`` element adds ``$exists``); the value must
                        be a ``list``; ``in []`` matches nothing, ``not in []`` everything
@@ -17,8 +19,11 @@ Haystack               ours
 ``id == x``, ``in``    at the top level only: a lookup by id
 =====================  ==========================================================================================
 
+Where Haystack differs: it gives a naive datetime the other side's timezone, we take it as UTC; it raises
+``FilterError`` when an ISO operand meets a field that is no date, we match nothing there.
+
 Refused with :class:`UnsupportedHaystackFilter` (a ``FilterError`` and our ``UnsupportedFilter``), never dropped:
-ordering comparisons with ISO-8601 dates (until datetime metadata lands in the core), nested paths
+nested paths
 (``meta.a.b``: nested values are stored as JSON), and conditions on ``content``, ``id`` (other than the lookup
 above) or other document fields. Type rules are the core's (strict: ``True`` never equals ``1``).
 """
@@ -36,7 +41,7 @@ from haystack.errors import FilterError
 from ...errors import InvalidFilter, UnsupportedFilter
 from .._clauses import Clause, FilterDict, conjoin, disjoin, negate
 from .._values import kind
-from .documents import RESERVED_PREFIX
+from .documents import RESERVED_PREFIX, datetime_key, iso_datetime
 
 
 class HaystackFilterError(FilterError, InvalidFilter):
@@ -195,12 +200,10 @@ def _range(key: str, op: str, value: Any, where: str) -> Clause:
     if value is None:
         return False  # Haystack: an ordering comparison with None is false for every document
     if isinstance(value, str):
-        if _looks_like_iso_date(value):
-            raise UnsupportedHaystackFilter(
-                f"{where}: ordering comparisons with ISO-8601 dates ({value!r}) are not supported yet "
-                "(they need datetime metadata in the core); compare a numeric timestamp instead"
-            )
-        raise HaystackFilterError(f"{where}: {value!r} is neither a number nor an ISO-8601 date")
+        instant = iso_datetime(value)
+        if instant is None:
+            raise HaystackFilterError(f"{where}: {value!r} is neither a number nor an ISO-8601 date")
+        return {datetime_key(key): {op: instant}}
     if type(value) not in (int, float):
         raise HaystackFilterError(f"{where}: expected a number, got {type(value).__name__}")
     return {key: {op: value}}
@@ -222,15 +225,3 @@ def _membership(key: str, inside: bool, values: list[Any], where: str) -> Clause
         parts.append({key: {"$exists": True}})
     return conjoin(*parts)
 
-
-def _looks_like_iso_date(value: str) -> bool:
-    """Haystack's own cheap test (``haystack.utils.filters._looks_like_iso_date``): ``YYYY-MM-DD`` then end/T/space."""
-    return (
-        len(value) >= 10
-        and value[:4].isdigit()
-        and value[4] == "-"
-        and value[5:7].isdigit()
-        and value[7] == "-"
-        and value[8:10].isdigit()
-        and (len(value) == 10 or value[10] in {"T", "t", " "})
-    )
