@@ -4,8 +4,8 @@ Three collections per data set and size, same vectors and queries: raw chromadb 
 (``ef_search`` 100, ``ef_construction`` 100, ``max_neighbors`` 16), and ours through ``vectorstore.open`` with
 ``recall=high`` (the default: search breadth sized to the collection) and ``recall=fast``. After loading, every
 client is closed and reopened in this process, because Chroma reads ``ef_search`` when it loads an index: what a
-service that opens the store finds. Queries are single vectors, interleaved raw / high / fast, for ``--rounds``
-rounds; latency is the median per side. Exact neighbours come from numpy (:func:`vectorstore.scores.exact`).
+service that opens the store finds. Queries are single vectors, interleaved raw / high / fast (the order rotating from query to query, since
+each search leaves the CPU caches to the next), for ``--rounds`` rounds; latency is the median per side. Exact neighbours come from numpy (:func:`vectorstore.scores.exact`).
 
 Data: random unit 384-d vectors (HNSW's worst case: no structure) and clustered 128-d vectors (200 gaussian
 clusters, sigma 0.35: the conformance suite's recall data, closer to real embeddings). Usage::
@@ -85,7 +85,7 @@ def measure(vectors: np.ndarray, queries: np.ndarray, rounds: int) -> dict[str, 
             search[side](queries[0])
         for round_ in range(rounds):
             for row, query in enumerate(queries):
-                for side in SIDES:
+                for side in SIDES[row % 3 :] + SIDES[: row % 3]:  # rotated: no side always follows another
                     start = time.perf_counter()
                     found = search[side](query)
                     latencies[side].append(time.perf_counter() - start)

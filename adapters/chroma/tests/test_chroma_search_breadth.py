@@ -66,7 +66,8 @@ def test_writes_past_a_size_bound_widen_the_search(tmp_path: Path) -> None:
 def test_opening_sizes_the_search_for_the_store_s_recall_target(tmp_path: Path) -> None:
     _fill(f"chroma://{tmp_path}/c?isolation=none", "kept", 2_500)
     with vectorstore.open(f"chroma://{tmp_path}/c?isolation=none&recall=fast") as store:
-        assert store.count("kept") == 2_500  # first use in this process: sized before any query loads the index
+        assert store.count("kept") == 2_500  # opening and counting size nothing (a damaged index fails its count)
+        store.search("kept", [1.0, 0.0, 0.0, 0.0])  # first query in this process: sized before it loads the index
     assert _native_hnsw(tmp_path / "c", "kept")["ef_search"] == 100
 
 
@@ -79,5 +80,5 @@ def test_a_fixed_breadth_and_plain_chromadb_collections_are_never_resized(tmp_pa
     del native, client
     SharedSystemClient.clear_system_cache()
     with vectorstore.open(f"chroma://{tmp_path}/c?isolation=none") as store:
-        assert store.count("native") == 3_000
+        assert len(store.search("native", [1.0, 0.0, 0.0, 0.0])) == 10
     assert _native_hnsw(tmp_path / "c", "native")["ef_search"] == 42

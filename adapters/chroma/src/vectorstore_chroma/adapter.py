@@ -93,8 +93,8 @@ class ChromaAdapter(Adapter):
         #: Log entries written per collection since its size was last checked, and its live records then.
         self._written: dict[str, int] = {}
         self._live: dict[str, int] = {}
-        #: Per collection this adapter sizes (``_size_search``): records written since its count was last taken,
-        #: plus that count, and the size at which its search breadth changes.
+        #: Per collection used in this process (``_first_use``): its count when last sized plus the records written
+        #: since, and the size at which its search breadth changes (infinite for collections never resized).
         self._growth: dict[str, tuple[int, float]] = {}
         try:
             max_batch = self._call("open", None, self._client.get_max_batch_size)
@@ -137,7 +137,6 @@ class ChromaAdapter(Adapter):
                 "get_collection", name, lambda: self._client.get_collection(name, embedding_function=None)
             )
             handle = _Handle(collection, _metric(collection))
-            self._call("get_collection", name, lambda: self._size_search(name, collection))
             with self._lock:
                 self._handles[name] = handle
         return handle
@@ -188,12 +187,15 @@ class ChromaAdapter(Adapter):
         """Give a collection this adapter created the ``ef_search`` its size calls for (``ChromaConfig.recall``).
 
         Chroma 1.5.9 reads ``ef_search`` when it loads a collection's index into a process and ignores a change
-        made while the index is loaded (measured: recall unchanged until the store was reopened), so the breadth is
-        set when this process first uses the collection, before any query loads the index, and again when writes
-        take the collection past a size bound (that change applies from the next process to open the store).
-        Collections made by plain chromadb and a fixed ``ef_search`` are left as they are.
+        made while the index is loaded (measured: recall unchanged until the store was reopened). So the breadth is
+        set before this process's first write or query of the collection loads the index (``_first_use``; not at
+        open, since a damaged collection fails or crashes its ``count`` and the doctor must look at it first), and
+        again when writes take the collection past a size bound (that change applies from the next process to open
+        the store). Collections made by plain chromadb and a fixed ``ef_search`` are left as they are.
         """
         if self.config.ef_search is not None or DIMENSION_KEY not in (collection.metadata or {}):
+            with self._lock:
+                self._growth[name] = (0, float("inf"))
             return
         count = collection.count()
         with self._lock:
@@ -203,6 +205,13 @@ class ChromaAdapter(Adapter):
         if current is not None and current != wanted:
             collection.modify(configuration={"hnsw": {"ef_search": wanted}})
             log.info("chroma collection %r (%d records): ef_search %s -> %d", name, count, current, wanted)
+
+    def _first_use(self, name: str, collection: ChromaCollection) -> None:
+        """Size the search of a collection before this process's first write or query loads its index."""
+        with self._lock:
+            sized = name in self._growth
+        if not sized:
+            self._size_search(name, collection)
 
     def _grown(self, name: str, written: int) -> None:
         """Count records written; past the size bound of the current breadth, size the search again."""
@@ -272,6 +281,7 @@ class ChromaAdapter(Adapter):
         with self._write_lock:
             with self._lock:
                 self._handles.pop(name, None)
+                self._growth.pop(name, None)
             self._call("delete_collection", name, empty)
             self._call("delete_collection", name, lambda: self._client.delete_collection(name))
 
@@ -297,6 +307,7 @@ class ChromaAdapter(Adapter):
     def upsert(self, name: str, batch: RecordBatch) -> None:
         def write(handle: _Handle) -> None:
             collection = handle.collection
+            self._first_use(name, collection)
             if not (collection.metadata or {}).get(LISTS_KEY) and _has_lists(batch):
                 collection.modify(metadata={**(collection.metadata or {}), LISTS_KEY: True})
             old = collection.get(ids=batch.ids, include=["metadatas"])
@@ -357,6 +368,7 @@ class ChromaAdapter(Adapter):
         fields = ["distances", *_native_include(include)]
 
         def search(handle: _Handle) -> list[list[Match]]:
+            self._first_use(name, handle.collection)
             raw = handle.collection.query(query_embeddings=vectors, n_results=k, where=native, include=fields)
             return _matches(raw, handle.metric, include)
 
