@@ -11,13 +11,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from .. import open as open_store
 from .. import indexes as payload_indexes
+from .. import open as open_store
 from .. import validation
 from ..config import resolve
 from ..errors import CollectionNotFound, InvalidInput
-from ..io import first_dimension, read_queries, read_records, read_rows, to_batch
 from ..indexes import IndexKind
+from ..io import first_dimension, read_queries, read_records, read_rows, to_batch
 from ..models import Match
 from ..registry import fix_plugins, registry
 from ..sample import QUERIES as SAMPLE_QUERIES

@@ -18,8 +18,8 @@ import numpy as np
 
 from .. import indexes as payload_indexes
 from .. import open as open_store
-from ..indexes import IndexKind
 from ..errors import BackendError, BackendUnavailable, InvalidInput, VectorStoreError
+from ..indexes import IndexKind
 from ..store import VectorStore
 from .checkpoint import DEFAULT_DIRECTORY, Checkpoint, checkpoint_path
 from .copy import copy_collection

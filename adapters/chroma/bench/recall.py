@@ -93,7 +93,6 @@ def measure(vectors: np.ndarray, queries: np.ndarray, rounds: int) -> dict[str, 
                         hits[side] += len(set(found) & truth[row])
         for store in stores.values():
             store.close()
-        del raw
         SharedSystemClient.clear_system_cache()
     return {side: (hits[side] / (len(queries) * K), statistics.median(latencies[side]) * 1e3) for side in SIDES}
 

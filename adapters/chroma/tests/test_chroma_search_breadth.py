@@ -12,11 +12,11 @@ import chromadb
 import numpy as np
 import pytest
 from chromadb.api.shared_system_client import SharedSystemClient
+from vectorstore_chroma.config import ChromaConfig
 
 import vectorstore
 from vectorstore.config import resolve
 from vectorstore.errors import ConfigurationError
-from vectorstore_chroma.config import ChromaConfig
 
 
 def _config(url: str) -> ChromaConfig:

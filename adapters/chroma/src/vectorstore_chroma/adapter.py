@@ -40,10 +40,10 @@ from vectorstore.errors import BackendError, CollectionNotFound, UnsupportedFeat
 from vectorstore.filters import Node
 from vectorstore.health import Check, RepairReport
 from vectorstore.indexes import IndexKind
-from vectorstore.toolkit import native_errors
 from vectorstore.models import Capabilities, CollectionInfo, Match, Metric
+from vectorstore.toolkit import native_errors
 
-from . import recovery, records, wal
+from . import records, recovery, wal
 from .clients import open_client
 from .config import ChromaConfig
 from .errors import classify, is_transient

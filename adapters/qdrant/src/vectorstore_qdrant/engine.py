@@ -27,7 +27,6 @@ from vectorstore.toolkit import translated
 from . import filters
 from .filters import Clause
 
-
 #: The Qdrant index type serving each declared kind. Numbers get a float index whether declared ``integer`` or
 #: ``float``: our numeric filters are float ranges, and an integer index answers a range from the integers alone,
 #: hiding the float values of the key (``{"num": 2.5}`` matched nothing once ``num`` had an integer index).
