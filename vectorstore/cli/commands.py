@@ -63,7 +63,11 @@ def info(url: Optional[str] = UrlOption) -> None:
         try:
             caps = spec.load_adapter().capabilities
             flags = [f"metrics={','.join(sorted(caps.metrics))}", f"filters={len(caps.filter_operators)} ops"]
-            flags += [name for name in ("persistent", "server", "exact_search", "document_contains") if getattr(caps, name)]
+            flags += [
+                name
+                for name in ("persistent", "server", "exact_search", "document_contains", "payload_indexes")
+                if getattr(caps, name)
+            ]
             if caps.max_batch:
                 flags.append(f"max_batch={caps.max_batch}")
             capabilities = " ".join(flags)
