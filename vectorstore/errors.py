@@ -27,6 +27,7 @@ class. Errors that wrap a native backend exception keep it as ``__cause__`` (``r
           +-- StoreLocked
           +-- StoreClosed
           +-- CollectionDamaged
+          +-- CollectionQuarantined
 
 Exceptions cross process boundaries (the isolation worker pickles them), so each one stores its message as the only
 positional argument and keeps extra context in keyword attributes restored by ``__reduce__``.
@@ -136,6 +137,14 @@ class CircuitOpen(BackendUnavailable):
     """Raised while repeated worker crashes keep the circuit open for a cool-down."""
 
 
+class CollectionQuarantined(BackendUnavailable):
+    """Raised at once for calls on a collection whose calls kept killing the isolation worker.
+
+    ``collection``, ``crashes``, ``last`` and ``remaining_s`` are in ``context``; the message says what to do
+    (repair it, or wait for the cool-down after which one call may try). The other collections are served as usual.
+    """
+
+
 class StoreLocked(BackendUnavailable):
     """Raised when another process already owns the persistent path."""
 
@@ -160,6 +169,7 @@ __all__ = [
     "CollectionDamaged",
     "CollectionExists",
     "CollectionNotFound",
+    "CollectionQuarantined",
     "ConfigurationError",
     "DimensionMismatch",
     "DuplicateId",

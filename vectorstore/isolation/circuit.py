@@ -1,6 +1,7 @@
 """A circuit breaker over worker deaths, so a crash loop costs one restart per cool-down, not one per call.
 
-It counts consecutive worker deaths (crashes and timeouts; ordinary backend errors mean the worker is healthy).
+It counts consecutive worker deaths (crashes and timeouts; ordinary backend errors mean the worker is healthy)
+that are not one collection's doing: those quarantine that collection instead (:mod:`.domains`).
 After ``threshold`` of them it opens: calls fail fast with :class:`~vectorstore.errors.CircuitOpen` and no worker
 is started (a Chroma restart costs about 0.65 s). After ``cooldown_s`` it lets one call through (half-open): a
 success closes it, another death reopens it. The same shape as pybreaker/purgatory, without their shared storage.
@@ -38,9 +39,10 @@ class CircuitBreaker:
             return 0.0
         return max(0.0, self._opened_at + self.cooldown_s - self.clock())
 
-    def record_death(self) -> bool:
-        """Count a worker death; True when this one opened (or reopened) the circuit."""
-        self.failures += 1
+    def record_death(self, deaths: int = 1) -> bool:
+        """Count worker deaths (several when fault domains held some back, see :mod:`.domains`); True when this
+        opened (or reopened) the circuit."""
+        self.failures += deaths
         if self.state == "half_open" or (self._opened_at is None and self.failures >= self.threshold):
             self._opened_at = self.clock()
             self.times_opened += 1

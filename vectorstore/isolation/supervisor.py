@@ -18,7 +18,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..config import Resolved
@@ -29,6 +29,7 @@ from ..operations import OPERATIONS, Op, collection_of
 from . import reports
 from .arena import Arena
 from .circuit import CircuitBreaker
+from .domains import FaultDomains
 from .gate import Gate
 from .policy import IsolationPolicy, current_timeout
 from .process import CallTimedOut, Death, NotSent, WorkerDied, WorkerProcess
@@ -53,6 +54,7 @@ class Supervisor:
         self.policy = policy
         self.stats = Stats(policy.latency_window)
         self.circuit = CircuitBreaker(policy.circuit_failures, policy.circuit_cooldown_s)
+        self.domains = FaultDomains(self.label, policy.circuit_failures, policy.circuit_cooldown_s)
         #: Guards the worker's life: starting one, accounting for a death, the circuit, closing.
         self._lock = threading.Lock()
         self._gate = Gate()
@@ -109,6 +111,7 @@ class Supervisor:
         and the worker generation."""
         self._check_usable()
         self._check_circuit()
+        self.domains.admit(request, collection)
         deaths: list[Death] = []
         try:
             return self._attempts(request, op, args, collection, timeout, pinned, deaths)
@@ -135,7 +138,8 @@ class Supervisor:
             try:
                 return self._attempt(request, op, args, collection, timeout, pinned, deaths, fault)
             except WorkerDied:
-                if op.idempotent and len(deaths) == 1 and self.circuit.state == "closed":
+                retry = op.idempotent and len(deaths) == 1 and self.circuit.state == "closed"
+                if retry and not self.domains.quarantined(collection):
                     continue
                 if len(deaths) > 1:
                     self.stats.failure("poison")
@@ -187,6 +191,7 @@ class Supervisor:
         except BaseException:  # e.g. KeyboardInterrupt: the pipe may hold half a message, so drop the worker
             self._discard(worker, "interrupted")
             raise
+        self.domains.returned(request, collection, reply.ok)
         if self._closed:  # close() gave up waiting, but the call finished: its result stands
             self._finish_close(worker)
         elif self.circuit.failures:  # zero failures: the circuit is closed and stays so (no lock needed)
@@ -273,7 +278,10 @@ class Supervisor:
         worker.death = death = worker.reap() if kind == "crash" else worker.kill(self.policy.kill_grace_s)
         if self._worker is worker:
             self._worker = None
-        self._note_death(death, kind, during, op, collection, in_flight=[reports.where(*where) for where in in_flight], **detail)
+        suspects = [where[1] for where in in_flight] or ([collection] if op is not None else [])
+        self._note_death(
+            death, kind, during, op, collection, suspects, in_flight=[reports.where(*where) for where in in_flight], **detail
+        )
         return death
 
     def _kill(
@@ -294,9 +302,17 @@ class Supervisor:
         emit("worker_stop", self.label, pid=death.pid, reason=reason, exit=death.exit.name)
 
     def _note_death(
-        self, death: Death, kind: str, during: str, op: str | None, collection: str | None, **detail: Any
+        self,
+        death: Death,
+        kind: str,
+        during: str,
+        op: str | None,
+        collection: str | None,
+        suspects: Sequence[str | None] = (),
+        **detail: Any,
     ) -> None:
-        """Count a death, emit its event, and feed the circuit breaker."""
+        """Count a death, emit its event, and charge it to the one collection in flight (``suspects``,
+        :mod:`.domains`) or else feed the circuit breaker."""
         self.stats.failure(kind)
         self._last_death = f"{death.exit.name} during {during}" if during != "idle" else f"{death.exit.name} while idle"
         emit(
@@ -316,7 +332,8 @@ class Supervisor:
             native_traceback=death.traceback,
             **detail,
         )
-        if self.circuit.record_death():
+        counted = self.domains.died(suspects, self._last_death)
+        if counted and self.circuit.record_death(counted):
             emit(
                 "circuit_open",
                 self.label,
@@ -380,6 +397,7 @@ class Supervisor:
                 "times_opened": self.circuit.times_opened,
                 "remaining_s": round(self.circuit.remaining_s(), 3),
             },
+            quarantined=self.domains.snapshot(),
             adapter=self._adapter_stats(),
         )
         return report
