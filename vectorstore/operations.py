@@ -51,6 +51,14 @@ class Op:
     maintenance: bool = False
     #: For a call that is not retried: what the caller should do when it may or may not have taken effect.
     if_unsure: str | None = None
+    #: Changes the collection without changing its records (index creation): idempotent, yet not a read.
+    changes_collection: bool = False
+
+    @property
+    def ordered(self) -> bool:
+        """Runs in arrival order with the other changes of its collection (an isolation worker overlaps only the
+        reads): anything that is not idempotent, writes records, or changes the collection."""
+        return not self.idempotent or self.writes or self.changes_collection
 
 
 OPERATIONS: dict[str, Op] = {
@@ -70,7 +78,7 @@ OPERATIONS: dict[str, Op] = {
     "count": Op(idempotent=True),
     "query": Op(idempotent=True),
     "scan": Op(idempotent=True, streaming=True),
-    "create_index": Op(idempotent=True),
+    "create_index": Op(idempotent=True, changes_collection=True),
     "list_indexes": Op(idempotent=True),
     "native_ids": Op(idempotent=False, collection_arg=False),
     "repair": Op(

@@ -38,6 +38,14 @@ def test_wrappers_forward_every_operation_with_the_base_signature(wrapper: type[
         assert inspect.signature(method) == inspect.signature(getattr(Adapter, name)), name
 
 
+def test_the_table_says_which_calls_a_worker_orders_per_collection() -> None:
+    ordered = {name for name, op in OPERATIONS.items() if op.ordered}
+    assert "create_index" in ordered  # idempotent, but it changes the collection: not overlapped like a read
+    assert ordered == {
+        "create_collection", "delete_collection", "upsert", "delete", "create_index", "native_ids", "repair", "compact"
+    }
+
+
 def test_keyword_arguments_are_forwarded_by_position(open_isolated: Opener) -> None:
     store = open_isolated()
     store.create_collection("docs", 4)

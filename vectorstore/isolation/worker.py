@@ -202,7 +202,7 @@ class _Server:
     def _ordered(self, request: Request) -> tuple[str | None] | None:
         """``(collection,)`` for a request that must wait for the earlier ordered ones of its collection, else None."""
         op = self.operations.get(request.op)
-        if op is None or (op.idempotent and not op.writes):  # a read (or unknown: it fails at once)
+        if op is None or not op.ordered:  # a read (or unknown: it fails at once)
             return None
         return (collection_of(op, request.args),)
 
