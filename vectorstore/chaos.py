@@ -37,7 +37,7 @@ import numpy as np
 import vectorstore
 
 from . import doctor
-from .errors import BackendError, CircuitOpen, ConfigurationError, VectorStoreError
+from .errors import BackendError, CollectionQuarantined, ConfigurationError, VectorStoreError, WorkerCrashed
 from .healing import verdict_text
 from .isolation.policy import timeout as isolation_timeout
 from .store import VectorStore
@@ -153,13 +153,18 @@ class Tally:
     tracebacks: list[str] = field(default_factory=list)
     faults: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    #: Notified when a call returns or traffic resumes.
+    #: Notified when a call starts or returns, or traffic resumes.
     changed: threading.Condition = field(init=False)
     paused: bool = False
     in_flight: int = 0
-    #: Set by a failure that says the collection itself may be damaged (a backend error, a poison request, an open
-    #: circuit), cleared by the check that follows.
+    #: How many calls were in flight (host side) when each fault was sent: how many calls one fault hit.
+    in_flight_at_fault: Counter[int] = field(default_factory=Counter)
+    #: Set by a failure that says the collection itself may be damaged (a backend error, a crash of a worker the
+    #: chaos did not signal, a quarantine), cleared by the check that follows. Poison requests and open circuits say nothing by
+    #: themselves: faults sent in quick succession make them too.
     damage: threading.Event = field(default_factory=threading.Event)
+    #: The workers the chaos signalled (their crashes are its own doing).
+    signalled: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.changed = threading.Condition(self.lock)
@@ -173,12 +178,19 @@ class Tally:
                 self.changed.wait()
             self.calls[op] += 1
             self.in_flight += 1
+            self.changed.notify_all()
         try:
             return self._run(op, run)
         finally:
             with self.lock:
                 self.in_flight -= 1
                 self.changed.notify_all()
+
+    def await_in_flight(self, bound_s: float) -> int:
+        """Wait (up to ``bound_s``) until a call is in flight; how many are."""
+        with self.lock:
+            self.changed.wait_for(lambda: self.in_flight > 0, timeout=bound_s)
+            return self.in_flight
 
     @contextmanager
     def pause(self, bound_s: float) -> Iterator[None]:
@@ -193,6 +205,10 @@ class Tally:
                 self.paused = False
                 self.changed.notify_all()
 
+    def _signalled(self, exc: WorkerCrashed) -> bool:
+        with self.lock:
+            return exc.context.get("pid") in self.signalled
+
     def _run(self, op: str, run: Callable[[], Any]) -> bool:
         try:
             run()
@@ -200,7 +216,9 @@ class Tally:
             with self.lock:
                 self.typed[type(exc).__name__] += 1
                 self.first.setdefault(type(exc).__name__, f"{op}: {exc}")
-            if isinstance(exc, (BackendError, CircuitOpen)) or exc.context.get("poison"):
+            if isinstance(exc, (BackendError, CollectionQuarantined)) or (
+                isinstance(exc, WorkerCrashed) and not self._signalled(exc)
+            ):
                 self.damage.set()
             return False
         except Exception as exc:  # noqa: BLE001 - counted and reported: the run must show every untyped failure
@@ -221,6 +239,8 @@ class Report:
     #: The check afterwards: doctor, repair, reading every id back.
     check_seconds: float = 0.0
     faults: dict[str, int] = field(default_factory=dict)
+    #: Faults by the number of calls in flight when they were sent.
+    in_flight_at_fault: dict[int, int] = field(default_factory=dict)
     calls: dict[str, int] = field(default_factory=dict)
     typed_failures: dict[str, int] = field(default_factory=dict)
     untyped_failures: dict[str, int] = field(default_factory=dict)
@@ -267,6 +287,8 @@ class Report:
             f"chaos: {self.url}",
             f"duration: {self.seconds:.1f} s of chaos, {self.check_seconds:.1f} s of checks afterwards",
             f"faults: {sum(self.faults.values()):,} ({counts(self.faults)})",
+            "calls in flight when a fault was sent: "
+            + (", ".join(f"{n}: {count:,}" for n, count in sorted(self.in_flight_at_fault.items())) or "none"),
             f"calls: {sum(self.calls.values()):,} ({counts(self.calls)})",
             f"typed failures: {sum(self.typed_failures.values()):,} ({counts(self.typed_failures)})",
             *(f"  first {kind}: {first_line(text)}" for kind, text in sorted(self.first_typed.items())),
@@ -395,9 +417,12 @@ class Chaos:
                     return
                 time.sleep(rng.uniform(*settings.interval))
                 kind = rng.choice(settings.kinds)
+                in_flight = self.tally.await_in_flight(RESTART_BOUND_S)  # a fault lands inside calls, not between
                 current = self._worker()
                 if current is None or current[0] == last:
                     continue  # replaced meanwhile (by a timeout): wait for the next one
+                with self.tally.lock:
+                    self.tally.signalled.add(current[0])
                 try:
                     os.kill(current[0], SIGNALS[kind])
                 except ProcessLookupError:
@@ -405,7 +430,8 @@ class Chaos:
                 last = current[0]
                 with self.tally.lock:
                     self.tally.faults[kind] += 1
-                self._say(f"{kind} to worker {last}")
+                    self.tally.in_flight_at_fault[in_flight] += 1
+                self._say(f"{kind} to worker {last} with {in_flight} calls in flight")
             self._serving_worker(last)  # the last fault recovered from, so the run ends on a working store
         finally:
             self.done.set()
@@ -421,8 +447,14 @@ class Chaos:
         worker = self.store.stats().get("worker")
         return None if not worker else (int(worker["pid"]), int(worker["calls"]))
 
+    def _succeeded_since_death(self) -> bool:
+        """A call completed after the last worker death (the circuit's count is back to 0): without it, quick faults
+        would open the circuit by themselves, and the run would test the cool-down rather than the recovery."""
+        circuit = self.store.stats().get("circuit") or {}
+        return int(circuit.get("consecutive_failures", 0)) == 0
+
     def _serving_worker(self, last: int | None) -> int | None:
-        """Wait (bounded) for a worker other than ``last`` that has served a call: a fault then cannot hit a worker
+        """Wait (bounded) for a worker other than ``last`` that has answered a call: a fault then cannot hit a worker
         that is still starting, and the circuit sees a success between two faults. Repairs on the way when a
         failure said the collection may be damaged (``repair_during``)."""
         deadline = time.monotonic() + RESTART_BOUND_S + self.settings.timeout_s
@@ -431,7 +463,7 @@ class Chaos:
                 self._repair()
                 deadline = time.monotonic() + RESTART_BOUND_S + self.settings.timeout_s
             current = self._worker()
-            if current is not None and current[0] != last and current[1] >= 1:
+            if current is not None and current[0] != last and current[1] >= 1 and self._succeeded_since_death():
                 return current[0]
             time.sleep(0.02)
         self.problems.append(f"no worker served a call within {RESTART_BOUND_S:.0f} s after a fault")
@@ -467,10 +499,16 @@ class Chaos:
             self.progress(f"[{time.monotonic() - self.started:7.1f} s, {faults} faults] {text}")
 
     def _await_circuit(self) -> None:
-        """Sleep out an open circuit's cool-down, so the next call is the half-open attempt."""
-        circuit = self.store.stats().get("circuit") or {}
-        if circuit.get("state") == "open":
-            time.sleep(float(circuit.get("remaining_s", 0.0)) + 0.1)
+        """Sleep out an open circuit's cool-down, and the collection's quarantine, so the next call may try."""
+        stats = self.store.stats()
+        circuit = stats.get("circuit") or {}
+        quarantine = (stats.get("quarantined") or {}).get(COLLECTION) or {}
+        remaining = max(
+            float(circuit.get("remaining_s", 0.0)) if circuit.get("state") == "open" else 0.0,
+            float(quarantine.get("remaining_s", 0.0)),
+        )
+        if remaining:
+            time.sleep(remaining + 0.1)
 
     # -- the run ------------------------------------------------------------------------------------------------
 
@@ -487,6 +525,7 @@ class Chaos:
         report.stuck_threads = [thread.name for thread in threads if thread.is_alive()]
         tally = self.tally
         report.faults, report.calls = dict(tally.faults), dict(tally.calls)
+        report.in_flight_at_fault = dict(sorted(tally.in_flight_at_fault.items()))
         report.typed_failures, report.untyped_failures = dict(tally.typed), dict(tally.untyped)
         report.untyped_tracebacks, report.first_typed = list(tally.tracebacks), dict(tally.first)
         stats = self.store.stats()

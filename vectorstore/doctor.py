@@ -26,7 +26,15 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from .config import redact, resolve
-from .errors import CircuitOpen, ConfigurationError, UnsupportedFeature, VectorStoreError, WorkerCrashed, WorkerTimeout
+from .errors import (
+    CircuitOpen,
+    CollectionQuarantined,
+    ConfigurationError,
+    UnsupportedFeature,
+    VectorStoreError,
+    WorkerCrashed,
+    WorkerTimeout,
+)
 from .health import Check, CollectionHealth, RepairReport, Status
 from .isolation.policy import timeout
 from .models import CollectionInfo, Record
@@ -120,7 +128,7 @@ class _Probe:
             return None
         try:
             result = call()
-        except CircuitOpen as exc:
+        except (CircuitOpen, CollectionQuarantined) as exc:  # the store's circuit, or this collection's quarantine
             self.checks.append(Check(name=check, ok=False, error=describe(exc)))
             raise _Quarantined from exc
         except Exception as exc:  # noqa: BLE001 - any failure is the verdict, never the doctor's own crash

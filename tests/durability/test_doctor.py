@@ -132,15 +132,15 @@ def test_a_damaged_collection_does_not_taint_the_others(tmp_path: Path) -> None:
     }
 
 
-def test_an_open_circuit_is_a_quarantined_verdict(tmp_path: Path) -> None:
+def test_a_collection_quarantined_by_its_crashes_is_a_quarantined_verdict(tmp_path: Path) -> None:
     fill(f"flaky://{tmp_path}", "docs", 5)
     write_faults(tmp_path, crash={"docs": ["r-0"]})
     with vectorstore.open(f"flaky://{tmp_path}", isolation="process", circuit_failures=1, circuit_cooldown_s=600) as store:
         with pytest.raises(vectorstore.errors.WorkerCrashed):
             store.get("docs", ["r-0"])
-        report = doctor.check_store(store, ["docs"])  # listing the collections is refused too
+        report = doctor.check_store(store, ["docs"])  # the crash was the collection's: it is quarantined
     assert [(c.collection, c.status) for c in report.collections] == [("docs", "quarantined")]
-    assert not report.ok and "CircuitOpen" in (report.collections[0].checks[0].error or "")
+    assert not report.ok and "CollectionQuarantined" in (report.collections[0].checks[0].error or "")
 
 
 def test_repair_through_an_adapter_that_cannot_repair_says_so(tmp_path: Path) -> None:
