@@ -1,7 +1,7 @@
 """Outside-in chaos against an isolated store: SIGSEGV, SIGABRT, SIGKILL and SIGSTOP sent to its worker at random
 (seeded) moments under 6 writer and 2 reader threads, each while calls are in flight, then the doctor, repair, and
-every acknowledged id read back (issues 11 and 13; the harness is :mod:`vectorstore.chaos`). Exit 1 when anything was lost, unreadable, wrong, untyped or
-stuck.
+every acknowledged id read back (issues 11 and 13; the harness is :mod:`vectorstore.chaos`). Exit 1 when anything
+was lost, unreadable, wrong, untyped or stuck.
 
     python bench/chaos.py --faults 1000 --interval 0.05 0.25 --timeout 2 --cooldown 1   # issue 13's run
     python bench/chaos.py --faults 300 --interval 0.5 1.5
