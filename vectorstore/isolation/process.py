@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing import shared_memory
@@ -98,24 +98,49 @@ class Death:
 
 #: A pending call's reply slot when its worker died before answering.
 _DIED: Any = object()
+#: A submitted call's reply slot when its deadline passed first (its caller, not waiting, learns it from its callback).
+_TIMED_OUT: Any = object()
 #: How long the only waiting call polls for its reply before it sleeps (see :class:`~.transfer.Readiness`).
 _SPIN_S = 50e-6
+#: While submitted calls are in flight, the reader looks at their deadlines at least this often (a call submitted
+#: later may have a shorter timeout than the one the reader is waiting for).
+_RECHECK_S = 0.1
+
+#: Called once with a submitted call's :class:`Pending` when its reply, its worker's death or its deadline arrives.
+OnReply = Callable[["Pending"], None]
 
 
 class Pending:
-    """One request in flight: its reply once it arrives, and the signal that wakes its waiting thread (released
-    once, when the reply or the worker's death arrives or when the thread is asked to read the pipe)."""
+    """One request in flight: its reply once it arrives, and how its caller learns it. A waiting thread sleeps on
+    ``signal`` (released once, when the reply or the worker's death arrives or when the thread is asked to read the
+    pipe); a submitted call (``callback``, with its own ``deadline``) has no thread waiting and is called back."""
 
-    __slots__ = ("id", "where", "reply", "segment", "signal")
+    __slots__ = ("id", "where", "reply", "segment", "signal", "callback", "deadline")
 
-    def __init__(self, request_id: int, where: tuple[str, str | None]) -> None:
+    def __init__(
+        self,
+        request_id: int,
+        where: tuple[str, str | None],
+        callback: OnReply | None = None,
+        deadline: float | None = None,
+    ) -> None:
         self.id = request_id
         #: The operation and its collection, for the supervisor's account of a death.
         self.where = where
         self.reply: Any = None
         self.segment: shared_memory.SharedMemory | None = None
-        self.signal = threading.Lock()
+        self.signal: threading.Lock | threading.Semaphore = threading.Lock()
         self.signal.acquire()
+        self.callback = callback
+        self.deadline = deadline
+
+    def outcome(self) -> Any:
+        """The reply; raises WorkerDied or CallTimedOut when that is how the call ended."""
+        if self.reply is _DIED:
+            raise WorkerDied
+        if self.reply is _TIMED_OUT:
+            raise CallTimedOut
+        return self.reply
 
 
 class WorkerProcess:
@@ -124,6 +149,11 @@ class WorkerProcess:
     Many threads may have calls in flight at once. Replies are read leader/follower: one waiting thread (the
     reader) reads the pipe and hands each reply to its caller; when its own reply arrives it passes the reading on
     to another waiting thread. A lone call thus reads its own reply with no hand-off between threads.
+
+    A call may also be *submitted* with a callback instead of a waiting thread (the async store's calls). When no
+    thread waits, this worker's one courier thread (started at the first submitted call) takes the reading, and it
+    hands the reading back to a waiting thread when no submitted call is left. Whoever reads also expires submitted
+    calls past their deadlines.
     """
 
     def __init__(
@@ -156,6 +186,9 @@ class WorkerProcess:
         self._state = threading.Lock()
         self._pending: dict[int, Pending] = {}
         self._reader: Pending | None = None
+        #: Submitted calls in flight, and the courier that reads for them when no thread waits (see the class).
+        self._submitted = 0
+        self._courier: Pending | None = None
         #: Set once the worker is known to have ended: no request is sent to it any more.
         self.dead = False
         self._lost: list[tuple[str, str | None]] = []
@@ -192,14 +225,24 @@ class WorkerProcess:
     def call(self, request: Request, timeout: float, collection: str | None = None) -> Reply:
         return self.result(self.submit(request, collection), time.monotonic() + timeout)
 
-    def submit(self, request: Request, collection: str | None = None) -> Pending:
-        """Send ``request`` (about ``collection``); its reply is collected with :meth:`result`."""
+    def submit(
+        self,
+        request: Request,
+        collection: str | None = None,
+        callback: OnReply | None = None,
+        deadline: float | None = None,
+    ) -> Pending:
+        """Send ``request`` (about ``collection``); its reply is collected with :meth:`result`, or, with
+        ``callback``, passed to it by whichever thread reads it (CallTimedOut at ``deadline``, monotonic)."""
         with self._state:
             if self.dead:
                 raise NotSent
-            pending = Pending(next(self._ids), (request.op, collection))
+            pending = Pending(next(self._ids), (request.op, collection), callback, deadline)
             self._pending[pending.id] = pending
             self.calls += 1
+            if callback is not None:
+                self._submitted += 1
+                courier = self._courier_for_submitted()
         try:
             pending.segment = self.channel.send((pending.id, request))
         except OSError:  # the worker is gone and its end of the pipe with it
@@ -208,7 +251,38 @@ class WorkerProcess:
         except BaseException:  # did not pickle: nothing was written
             self._forget(pending)
             raise
+        if callback is not None:
+            with self._state:
+                summon = self._reader is None and not self.dead
+                if summon:
+                    self._reader = courier
+            if summon:
+                courier.signal.release()
         return pending
+
+    def _courier_for_submitted(self) -> Pending:
+        """Under ``_state``: the courier, started with the first submitted call."""
+        if self._courier is None:
+            self._courier = Pending(0, ("read", None))
+            self._courier.signal = threading.Semaphore(0)  # woken whenever it is given the reading (or the end)
+            threading.Thread(target=self._carry, name=f"vectorstore-reader-{self.pid}", daemon=True).start()
+        return self._courier
+
+    def _carry(self) -> None:
+        """The courier thread: read for the submitted calls whenever it is given the reading; end with the worker."""
+        courier = self._courier
+        assert courier is not None
+        while True:
+            courier.signal.acquire()
+            with self._state:
+                if self.dead:
+                    return
+                if self._reader is not courier:  # a spare wake-up
+                    continue
+            try:
+                self._read_until(courier, None)
+            finally:
+                self._pass_reading(courier)
 
     def result(self, pending: Pending, deadline: float) -> Reply:
         """The reply to ``pending``; raises WorkerDied, or CallTimedOut at ``deadline`` (monotonic)."""
@@ -232,18 +306,27 @@ class WorkerProcess:
                 if not answered:
                     self._forget(pending)
                     raise CallTimedOut
-        if pending.reply is _DIED:
-            raise WorkerDied
-        reply: Reply = pending.reply
+        reply: Reply = pending.outcome()
         return reply
 
-    def _read_until(self, pending: Pending, deadline: float) -> None:
-        """Read replies and hand them out until ``pending``'s arrives or the worker dies; CallTimedOut at
-        ``deadline``."""
+    def _read_until(self, pending: Pending, deadline: float | None) -> None:
+        """Read replies and hand them out until ``pending``'s arrives (for the courier: until no submitted call is
+        left) or the worker dies; CallTimedOut at ``deadline``. Submitted calls past their deadlines are expired."""
         while pending.reply is None:
             with self._state:
+                if self.dead or (pending is self._courier and not self._submitted):
+                    return
                 alone = len(self._pending) == 1
-            conn_ready, ended = self.readiness.wait(max(0.0, deadline - time.monotonic()), _SPIN_S if alone else 0.0)
+                submitted = self._submitted
+                if submitted:
+                    earliest = min(p.deadline for p in self._pending.values() if p.deadline is not None)
+                    until = earliest if deadline is None else min(deadline, earliest)
+            if submitted:
+                wait_s = min(max(0.0, until - time.monotonic()), _RECHECK_S)
+            else:  # only waiting threads (the path of a plain sync call), and a waiting thread has a deadline
+                assert deadline is not None
+                wait_s = max(0.0, deadline - time.monotonic())
+            conn_ready, ended = self.readiness.wait(wait_s, _SPIN_S if alone else 0.0)
             if conn_ready:  # read a reply even if the worker exited right after sending it
                 try:
                     request_id, reply = self.channel.recv()
@@ -254,8 +337,25 @@ class WorkerProcess:
             elif ended:
                 self.ended()
             else:
-                self._forget(pending)
-                raise CallTimedOut
+                now = time.monotonic()
+                if deadline is not None and now >= deadline:
+                    self._forget(pending)
+                    raise CallTimedOut
+                if submitted:
+                    self._expire(now)
+
+    def _expire(self, now: float) -> None:
+        """Submitted calls whose deadline has passed end with CallTimedOut (their callbacks say so)."""
+        with self._state:
+            expired = [p for p in self._pending.values() if p.deadline is not None and p.deadline <= now]
+            for pending in expired:
+                del self._pending[pending.id]
+                pending.reply = _TIMED_OUT
+            self._submitted -= len(expired)
+        for pending in expired:
+            self._release_segment(pending)
+            assert pending.callback is not None
+            pending.callback(pending)
 
     def _deliver(self, request_id: int, reply: Reply) -> None:
         with self._state:
@@ -263,8 +363,12 @@ class WorkerProcess:
             if pending is None:
                 return
             pending.reply = reply
+            if pending.callback is not None:
+                self._submitted -= 1
         self._release_segment(pending)
-        if pending is not self._reader:
+        if pending.callback is not None:
+            pending.callback(pending)
+        elif pending is not self._reader:
             pending.signal.release()
 
     def _pass_reading(self, reader: Pending) -> None:
@@ -272,14 +376,22 @@ class WorkerProcess:
         with self._state:
             if self._reader is not reader:
                 return
-            self._reader = next(iter(self._pending.values()), None)
-            successor = self._reader
+            self._reader = successor = self._successor()
         if successor is not None:
             successor.signal.release()
 
+    def _successor(self) -> Pending | None:
+        """Under ``_state``: who reads next: a waiting thread, else the courier while submitted calls are in
+        flight."""
+        waiting = next((p for p in self._pending.values() if p.callback is None), None)
+        if waiting is None and self._submitted and not self.dead:
+            return self._courier
+        return waiting
+
     def _forget(self, pending: Pending) -> None:
         with self._state:
-            self._pending.pop(pending.id, None)
+            if self._pending.pop(pending.id, None) is not None and pending.callback is not None:
+                self._submitted -= 1
         self._release_segment(pending)
         self._pass_reading(pending)
 
@@ -296,12 +408,19 @@ class WorkerProcess:
             self.dead = True
             failed = list(self._pending.values())
             self._pending.clear()
+            self._submitted = 0
             self._reader = None
             for pending in failed:
                 pending.reply = _DIED
+            courier = self._courier
         for pending in failed:
             self._release_segment(pending)
-            pending.signal.release()
+            if pending.callback is not None:
+                pending.callback(pending)
+            else:
+                pending.signal.release()
+        if courier is not None:
+            courier.signal.release()  # it sees the end and its thread finishes
 
     def reap(self) -> Death:
         """Account for a worker that has ended (or is ending) on its own."""

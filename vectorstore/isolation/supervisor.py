@@ -18,7 +18,8 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from ..config import Resolved
@@ -32,10 +33,11 @@ from .circuit import CircuitBreaker
 from .domains import FaultDomains
 from .gate import Gate
 from .policy import IsolationPolicy, current_timeout
-from .process import CallTimedOut, Death, NotSent, WorkerDied, WorkerProcess
+from .process import CallTimedOut, Death, NotSent, OnReply, Pending, WorkerDied, WorkerProcess
 from .protocol import Failure, Hello, Reply, Request, decode_result
 from .scans import HostScans, WorkerReplaced
 from .stats import Stats
+from .submitted import TAKE, Submitted
 
 if TYPE_CHECKING:
     from .faults import Fault, FaultPlan
@@ -84,6 +86,20 @@ class Supervisor:
         """Run the streaming operation ``name`` batch by batch; the worker holds the iterator between batches."""
         return self.scans.stream(self.exchange, name, op, args, collection_of(op, args))
 
+    def submit(self, name: str, op: Op, args: tuple[Any, ...]) -> Future[Any]:
+        """:meth:`call` without a waiting thread: sent at once, the future resolved with the result or exactly the
+        error :meth:`call` raises, by whichever thread reads the worker's replies (:mod:`.submitted`). Cancelling
+        the future does not cancel the request: its reply is read and dropped."""
+        future: Future[Any] = Submitted(self, name, op, args, collection_of(op, args), None, generation=False).start()
+        return future
+
+    def submit_exchange(
+        self, request: str, op: Op, args: tuple[Any, ...], collection: str | None, pinned: int | None = None
+    ) -> Future[tuple[Any, int]]:
+        """:meth:`exchange` as :meth:`submit` (for the async scans of :mod:`.scans`)."""
+        future: Future[tuple[Any, int]] = Submitted(self, request, op, args, collection, pinned, generation=True).start()
+        return future
+
     def exchange(
         self, request: str, op: Op, args: tuple[Any, ...], collection: str | None, pinned: int | None = None
     ) -> tuple[Any, int]:
@@ -91,9 +107,16 @@ class Supervisor:
         :class:`~.scans.WorkerReplaced` instead of sending it to a worker of another generation."""
         timeout = current_timeout() or self.timeout_s
         started = time.perf_counter()
+        return self.settle(request, op, started, lambda: self._exchange(request, op, args, collection, timeout, pinned))
+
+    def settle(
+        self, request: str, op: Op, started: float, run: Callable[[], tuple[Reply, bool, int]]
+    ) -> tuple[Any, int]:
+        """The result (and worker generation) of the call whose attempts ``run`` makes, or the error it raises;
+        counted in the stats either way."""
         failure: Failure | None = None
         try:
-            reply, retried, current = self._exchange(request, op, args, collection, timeout, pinned)
+            reply, retried, current = run()
             if not reply.ok:
                 failure = reply.value
                 raise failure.rebuild()
@@ -109,15 +132,19 @@ class Supervisor:
     ) -> tuple[Reply, bool, int]:
         """One call, retried alone after a crash when it is idempotent: returns the reply, whether it was retried,
         and the worker generation."""
-        self._check_usable()
-        self._check_circuit()
-        self.domains.admit(request, collection)
+        self.admit(request, collection)
         deaths: list[Death] = []
         try:
             return self._attempts(request, op, args, collection, timeout, pinned, deaths)
         finally:
             if self.faults is not None:
                 self.faults.release(deaths)
+
+    def admit(self, request: str, collection: str | None) -> None:
+        """Raise if the call may not run now (closed or forked store, open circuit, quarantined collection)."""
+        self._check_usable()
+        self._check_circuit()
+        self.domains.admit(request, collection)
 
     def _attempts(
         self,
@@ -128,53 +155,91 @@ class Supervisor:
         timeout: float,
         pinned: int | None,
         deaths: list[Death],
+        fault: Any = TAKE,
     ) -> tuple[Reply, bool, int]:
+        """The attempts of one call (``fault``: the test fault taken for its first, if that was done already)."""
         while True:
-            fault = self.faults.take(request, deaths) if self.faults is not None else None
-            # A retry runs alone: if it crashes again, it is the poison. So does a request carrying a test fault
-            # that crashes, so that the fault cannot be lost with another call's worker.
-            alone = bool(deaths) or (fault is not None and fault.kind not in HANGS)
+            if fault is TAKE:
+                fault = self.take_fault(request, deaths)
+            alone = self.alone(fault, deaths)
             self._gate.enter(exclusive=alone)
             try:
-                return self._attempt(request, op, args, collection, timeout, pinned, deaths, fault)
+                worker, pending = self.send(request, args, collection, pinned, fault)
+                deadline = time.monotonic() + timeout
+                return self.receive(
+                    worker, lambda: worker.result(pending, deadline), request, op, collection, timeout, deaths
+                )
             except WorkerDied:
-                retry = op.idempotent and len(deaths) == 1 and self.circuit.state == "closed"
-                if retry and not self.domains.quarantined(collection):
-                    continue
-                if len(deaths) > 1:
-                    self.stats.failure("poison")
-                raise reports.crashed(
-                    request,
-                    op,
-                    collection,
-                    deaths,
-                    retried=len(deaths) > 1,
-                    circuit_cooldown_s=self._opened_cooldown(),
-                ) from None
+                self.after_death(request, op, collection, deaths)
             finally:
                 self._gate.leave(exclusive=alone)
+            fault = TAKE
 
-    def _attempt(
+    def take_fault(self, request: str, deaths: list[Death]) -> Fault | None:
+        return self.faults.take(request, deaths) if self.faults is not None else None
+
+    @staticmethod
+    def alone(fault: Fault | None, deaths: list[Death]) -> bool:
+        """A retry runs alone: if it crashes again, it is the poison. So does a request carrying a test fault that
+        crashes, so that the fault cannot be lost with another call's worker."""
+        return bool(deaths) or (fault is not None and fault.kind not in HANGS)
+
+    def after_death(self, request: str, op: Op, collection: str | None, deaths: list[Death]) -> None:
+        """A call's worker died under it: return if the call is to be retried, else raise its WorkerCrashed."""
+        retry = op.idempotent and len(deaths) == 1 and self.circuit.state == "closed"
+        if retry and not self.domains.quarantined(collection):
+            return
+        if len(deaths) > 1:
+            self.stats.failure("poison")
+        raise reports.crashed(
+            request, op, collection, deaths, retried=len(deaths) > 1, circuit_cooldown_s=self._opened_cooldown()
+        ) from None
+
+    def send(
         self,
         request: str,
-        op: Op,
         args: tuple[Any, ...],
         collection: str | None,
-        timeout: float,
         pinned: int | None,
-        deaths: list[Death],
         fault: Fault | None,
-    ) -> tuple[Reply, bool, int]:
-        """Send the request to the current worker once; a death is appended to ``deaths`` and re-raised."""
-        worker = self._ensure_worker()
-        if pinned is not None and pinned != worker.generation:
+        worker: WorkerProcess | None = None,
+        callback: OnReply | None = None,
+        deadline: float | None = None,
+    ) -> tuple[WorkerProcess, Pending]:
+        """Send the request to ``worker`` (by default the current one, started if need be); with ``callback``, as a
+        submitted call (:meth:`WorkerProcess.submit`). NotSent only when ``worker`` was given."""
+        current = self._ensure_worker() if worker is None else worker
+        if pinned is not None and pinned != current.generation:
             raise WorkerReplaced(request)
         try:
-            reply = worker.call(Request(request, args, self.scans.take_abandoned(), fault), timeout, collection)
+            message = Request(request, args, self.scans.take_abandoned(), fault)
+            return current, current.submit(message, collection, callback, deadline)
         except NotSent:  # the worker had died before the request left (idle, or under other calls): send it again
-            self._on_worker_death(worker, None, None)
+            if worker is not None:
+                raise
+            self._on_worker_death(current, None, None)
             self._check_circuit()
-            return self._attempt(request, op, args, collection, timeout, pinned, deaths, fault)
+            return self.send(request, args, collection, pinned, fault)
+        except Exception:  # a message that does not pickle fails before a byte is written: still in step
+            raise
+        except BaseException:  # e.g. KeyboardInterrupt: the pipe may hold half a message, so drop the worker
+            self._discard(current, "interrupted")
+            raise
+
+    def receive(
+        self,
+        worker: WorkerProcess,
+        outcome: Callable[[], Reply],
+        request: str,
+        op: Op,
+        collection: str | None,
+        timeout: float,
+        deaths: list[Death],
+    ) -> tuple[Reply, bool, int]:
+        """The reply to a request sent to ``worker`` (``outcome`` returns it or raises how the call ended); a death
+        is appended to ``deaths`` and re-raised."""
+        try:
+            reply = outcome()
         except WorkerDied:
             if self._closed:  # close() gave up waiting for this call and killed the worker
                 self._finish_close(worker)
@@ -186,7 +251,7 @@ class Supervisor:
             raise reports.timed_out(
                 request, op, collection, timeout, death, circuit_cooldown_s=self._opened_cooldown()
             ) from None
-        except Exception:  # a message that does not pickle fails before a byte is written: still in step
+        except Exception:  # raised reading a whole message (e.g. it does not unpickle): still in step
             raise
         except BaseException:  # e.g. KeyboardInterrupt: the pipe may hold half a message, so drop the worker
             self._discard(worker, "interrupted")
