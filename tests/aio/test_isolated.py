@@ -5,6 +5,7 @@ protocol in step."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import pytest
@@ -58,6 +59,40 @@ async def test_loop_keeps_ticking_during_200_queries(chroma: aio.AsyncVectorStor
     assert found == [f"r{i}" for i in range(200)]
     batches = [ticks_at_completion[start] for start in range(0, 200, 40)] + [ticks_at_completion[-1]]
     assert all(later > earlier for earlier, later in zip(batches, batches[1:])), batches
+
+
+async def test_200_concurrent_queries_block_no_thread(chroma: aio.AsyncVectorStore) -> None:
+    """Each call is submitted to the worker and its future awaited: no pool thread, no thread per call; only the
+    worker's one reader thread reads the replies."""
+    rows = vectors(1, N)[:200]
+    before = {thread.ident for thread in threading.enumerate()}
+    found = await asyncio.wait_for(asyncio.gather(*(chroma.search("docs", row, k=1) for row in rows)), LIMIT_S)
+    assert [matches[0].id for matches in found] == [f"r{i}" for i in range(200)]
+    started = [thread.name for thread in threading.enumerate() if thread.ident not in before]
+    assert all(name.startswith("vectorstore-reader-") for name in started), started
+    assert not [thread.name for thread in threading.enumerate() if thread.name.startswith("vectorstore-aio")]
+
+
+async def test_sync_callers_and_awaiting_tasks_share_the_reading(chroma: aio.AsyncVectorStore) -> None:
+    """Sync threads waiting on the same worker read replies for the awaiting tasks and hand the reading back to the
+    reader thread when they are done: every call gets its own answer."""
+    rows = vectors(1, N)
+    sync_found: list[list[str]] = [[] for _ in range(4)]
+
+    def sync_caller(n: int) -> None:
+        for i in range(n * 50, n * 50 + 50):
+            sync_found[n].append(chroma.inner.search("docs", rows[i], k=1)[0].id)
+
+    threads = [threading.Thread(target=sync_caller, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    found = await asyncio.wait_for(
+        asyncio.gather(*(chroma.search("docs", rows[i], k=1) for i in range(200, 400))), LIMIT_S
+    )
+    for thread in threads:
+        await asyncio.to_thread(thread.join, LIMIT_S)
+    assert [matches[0].id for matches in found] == [f"r{i}" for i in range(200, 400)]
+    assert sync_found == [[f"r{i}" for i in range(n * 50, n * 50 + 50)] for n in range(4)]
 
 
 @pytest.mark.parametrize("kind", ["segv", "hang"])

@@ -4,12 +4,16 @@
 thread pool owned by the store (one thread for an adapter that is not ``thread_safe``, so calls never overlap;
 :data:`DEFAULT_THREADS` otherwise), so the event loop never blocks however many tasks wait. For the in-process
 engines (memory, Qdrant Edge, qdrant-client local) that is the design: their work is CPU in native code, which a
-thread runs without holding the loop. For an isolated store the pool threads only wait on the worker's pipe; see
-docs/async.md for the supervisor hook that will let it await replies without a thread per call in flight.
+thread runs without holding the loop.
+
+:class:`IsolatedEngine` is the engine of an isolated store: each call is submitted to the worker's supervisor
+(:meth:`~vectorstore.isolation.supervisor.Supervisor.submit`, sent at once from the loop thread) and its future
+awaited (``asyncio.wrap_future``); the worker's reader thread resolves it. No thread blocks per call in flight.
+Its pool is used only to close the store.
 
 Cancelling a task that awaits an engine call never leaves anything out of step: the pool thread finishes the call
-(an isolated store reads the worker's reply as usual) and the result is dropped. A cancelled scan closes its
-iterator on the pool, which tells an isolated worker to forget it.
+(an isolated store's request is not cancelled either: its reply is read and dropped) and the result is dropped. A
+cancelled scan closes its iterator, which tells an isolated worker to forget it.
 
 :class:`AwaitingAdapter` is the sync face of an engine: an :class:`~vectorstore.adapter.Adapter` whose every
 operation (made by :func:`~vectorstore.operations.forwarding` from the table) awaits the engine through
@@ -26,7 +30,8 @@ from typing import Any, TypeVar
 
 from ..adapter import Adapter
 from ..errors import StoreClosed
-from ..operations import Op, forwarding
+from ..isolation import IsolatedAdapter
+from ..operations import Op, collection_of, forwarding
 from ..store import VectorStore
 from .bridge import await_, bridged
 
@@ -83,6 +88,30 @@ class ExecutorEngine:
         """Refuse further calls and let the pool's threads end (calls running on them finish)."""
         self.closed = True
         self.pool.shutdown(wait=False)
+
+
+class IsolatedEngine(ExecutorEngine):
+    """The isolated store ``inner``'s calls, submitted to its supervisor and awaited without a thread."""
+
+    def __init__(self, inner: VectorStore, adapter: IsolatedAdapter, threads: int | None, *, owns: bool) -> None:
+        super().__init__(inner, threads, owns=owns)
+        self.supervisor = adapter._supervisor
+
+    async def call(self, name: str, op: Op, args: tuple[Any, ...]) -> Any:
+        if self.closed:
+            raise StoreClosed(f"this async {self.adapter.name} store is closed; open a new one")
+        return await asyncio.wrap_future(self.supervisor.submit(name, op, args))
+
+    def stream(self, name: str, op: Op, args: tuple[Any, ...]) -> AsyncIterator[Any]:
+        supervisor = self.supervisor
+        return supervisor.scans.astream(supervisor.submit_exchange, name, op, args, collection_of(op, args))
+
+
+def engine_for(inner: VectorStore, threads: int | None, *, owns: bool) -> ExecutorEngine:
+    """The isolated engine for an isolated store, the pool for everything else."""
+    if isinstance(inner.adapter, IsolatedAdapter):
+        return IsolatedEngine(inner, inner.adapter, threads, owns=owns)
+    return ExecutorEngine(inner, threads, owns=owns)
 
 
 @forwarding

@@ -29,7 +29,7 @@ from ..models import Capabilities
 from ..store import VectorStore
 from ..validation import collection_name
 from .bridge import run_sync
-from .engines import ExecutorEngine, AwaitingAdapter
+from .engines import AwaitingAdapter, engine_for
 
 #: VectorStore methods that are coroutines here, with the same signature, validation, errors and results.
 COROUTINES: tuple[str, ...] = (
@@ -126,7 +126,7 @@ class AsyncVectorStore:
         calls run on a pool (:mod:`.engines`)."""
         self.inner = inner
         self.url = inner.url
-        self.engine = ExecutorEngine(inner, threads, owns=owns)
+        self.engine = engine_for(inner, threads, owns=owns)
         self._sync: VectorStore
         self._run: _Run
         if type(inner) is VectorStore:

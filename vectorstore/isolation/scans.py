@@ -14,9 +14,11 @@ Worker side (:class:`WorkerScans`): the open iterators by id, closed when droppe
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
+from concurrent.futures import Future
 from typing import Any, Protocol
 
 from ..batch import RecordBatch
@@ -40,6 +42,14 @@ class Exchange(Protocol):
     ) -> tuple[Any, int]: ...
 
 
+class Submit(Protocol):
+    """The supervisor's :meth:`~.supervisor.Supervisor.submit_exchange`: :class:`Exchange` returning a future."""
+
+    def __call__(
+        self, request: str, op: Op, args: tuple[Any, ...], collection: str | None, pinned: int | None = None
+    ) -> Future[tuple[Any, int]]: ...
+
+
 class HostScans:
     """Scan ids, and the scans the host abandoned that the worker has not been told about yet."""
 
@@ -60,15 +70,35 @@ class HostScans:
                 try:
                     batch, _ = exchange(SCAN_NEXT, CONTINUATION, (scan_id,), collection, pinned=generation)
                 except WorkerReplaced:
-                    raise WorkerCrashed(
-                        f"the scan of collection {collection!r} was interrupted: its worker was replaced after "
-                        "another call's crash or timeout; start the scan again",
-                        op=SCAN_NEXT,
-                        collection=collection,
-                    ) from None
+                    raise _interrupted(collection) from None
             finished = True
         finally:
             if not finished:  # dropped early: the next request tells the worker to close it
+                self._abandoned.append(scan_id)
+
+    async def astream(
+        self, submit: Submit, request: str, op: Op, args: tuple[Any, ...], collection: str | None
+    ) -> AsyncIterator[RecordBatch]:
+        """:meth:`stream` for asyncio: each step awaited without a thread (``submit`` returns a future)."""
+        scan_id = next(self._ids)
+        opening = submit(request, op, (scan_id, *args), collection)
+        try:
+            batch, generation = await asyncio.wrap_future(opening)
+        except asyncio.CancelledError:  # the scan may still open in the worker: forget it once it has
+            opening.add_done_callback(lambda done: done.exception() or self._abandoned.append(scan_id))
+            raise
+        finished = False
+        try:
+            while batch is not None:
+                yield batch
+                step = submit(SCAN_NEXT, CONTINUATION, (scan_id,), collection, pinned=generation)
+                try:
+                    batch, _ = await asyncio.wrap_future(step)
+                except WorkerReplaced:
+                    raise _interrupted(collection) from None
+            finished = True
+        finally:
+            if not finished:
                 self._abandoned.append(scan_id)
 
     def take_abandoned(self) -> tuple[int, ...]:
@@ -79,6 +109,15 @@ class HostScans:
         while self._abandoned:
             taken.append(self._abandoned.popleft())
         return tuple(taken)
+
+
+def _interrupted(collection: str | None) -> WorkerCrashed:
+    return WorkerCrashed(
+        f"the scan of collection {collection!r} was interrupted: its worker was replaced after another call's "
+        "crash or timeout; start the scan again",
+        op=SCAN_NEXT,
+        collection=collection,
+    )
 
 
 class WorkerScans:

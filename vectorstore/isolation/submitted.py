@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..operations import Op
 from .policy import current_timeout
-from .process import NotSent, Pending, WorkerProcess
+from .process import NotSent, Pending, WorkerDied, WorkerProcess
 from .protocol import Reply
 
 if TYPE_CHECKING:
