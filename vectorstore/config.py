@@ -29,7 +29,9 @@ from .shadow.settings import ShadowSettings, shadow_settings
 DEFAULT_DIRECTORY = ".vectorstore"
 TOML_FILE = "vectorstore.toml"
 SECRET_KEYS = frozenset({"api_key", "password", "token"})
-_STORE_KEYS = ("isolation", "timeout_s", "circuit_failures", "circuit_cooldown_s", "heal", "none_values")
+_STORE_KEYS = (
+    "isolation", "timeout_s", "circuit_failures", "circuit_cooldown_s", "worker_threads", "heal", "none_values"
+)
 
 
 class EnvironmentSettings(BaseSettings):
@@ -54,6 +56,8 @@ class StoreSettings(BaseModel):
     circuit_failures: int = Field(default=3, ge=1)
     #: How long an open circuit fails calls fast before one call may start a new worker.
     circuit_cooldown_s: float = Field(default=30.0, gt=0)
+    #: Threads an isolated store's worker serves requests on (1 for an adapter that is not thread-safe).
+    worker_threads: int = Field(default=8, ge=1)
     #: What opening the store does about damaged collections (docs/durability.md): ``off`` nothing; ``repair`` runs
     #: the doctor's cheap checks and repairs a damaged collection before serving it (refusing it, as ``quarantine``
     #: does, when the repair is impossible or incomplete); ``quarantine`` refuses its calls with

@@ -41,7 +41,9 @@ class IsolatedAdapter(Adapter):
         if policy is None:
             settings = resolved.settings
             policy = IsolationPolicy(
-                circuit_failures=settings.circuit_failures, circuit_cooldown_s=settings.circuit_cooldown_s
+                circuit_failures=settings.circuit_failures,
+                circuit_cooldown_s=settings.circuit_cooldown_s,
+                worker_threads=settings.worker_threads,
             )
         self._supervisor = Supervisor(resolved, policy)
         #: What the worker's adapter declared when it started (no round trip per call).

@@ -41,6 +41,9 @@ class IsolationPolicy(BaseModel):
     shared_memory_threshold: int = Field(default=64 << 10, ge=1)
     #: Largest shared-memory segment per worker; bigger requests go through the pipe.
     shared_memory_limit: int = Field(default=256 << 20, ge=0)
+    #: Threads the worker serves requests on: reads overlap up to this many (writes keep their order per
+    #: collection whatever it is). An adapter that is not ``thread_safe`` is served on one thread.
+    worker_threads: int = Field(default=8, ge=1)
 
 
 def current_timeout() -> float | None:

@@ -157,7 +157,14 @@ class WorkerProcess:
     """
 
     def __init__(
-        self, spec: AdapterSpec, config: BaseModel, arena: Arena, *, label: str, orphan_grace_s: float
+        self,
+        spec: AdapterSpec,
+        config: BaseModel,
+        arena: Arena,
+        *,
+        label: str,
+        orphan_grace_s: float,
+        threads: int,
     ) -> None:
         context = context_for(spec)
         conn, child_conn = context.Pipe(duplex=True)
@@ -165,7 +172,7 @@ class WorkerProcess:
         os.close(handle)
         self.process = context.Process(
             target=worker.run,
-            args=(child_conn, spec, config, self.log_path, orphan_grace_s, Surroundings()),
+            args=(child_conn, spec, config, self.log_path, orphan_grace_s, Surroundings(), threads),
             name=f"vectorstore-worker {label}",
             daemon=True,
         )

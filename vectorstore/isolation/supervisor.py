@@ -288,7 +288,12 @@ class Supervisor:
         """Start a worker (under ``_lock``) and make it the current one."""
         previous = self._last_death
         worker = WorkerProcess(
-            self.spec, self.config, self._arena, label=self.label, orphan_grace_s=self.policy.orphan_grace_s
+            self.spec,
+            self.config,
+            self._arena,
+            label=self.label,
+            orphan_grace_s=self.policy.orphan_grace_s,
+            threads=self.policy.worker_threads,
         )
         started = time.monotonic()
         try:

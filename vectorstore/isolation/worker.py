@@ -4,8 +4,9 @@ It runs only the operations of :data:`vectorstore.operations.OPERATIONS` and its
 (announced to the host in :class:`~.protocol.Hello`), and streams scans as :mod:`.scans` describes. It is started
 by a forkserver that has imported nothing but the backend, or with ``spawn`` (never forked from a host: Chroma's
 Rust runtime hangs in a child forked after a client was opened; see :mod:`.starting`), and owns the backend for its
-whole life. Reads run concurrently on a few threads (the backend is thread-safe, as its capabilities declare);
-writes and other changes run in the order they arrived, per collection (:class:`_Server`). Before anything else it arms ``faulthandler`` on a file the host chose, so a native crash
+whole life. Reads run concurrently on ``IsolationPolicy.worker_threads`` threads (default 8; one for an adapter
+that does not declare itself thread-safe); writes and other changes run in the order they arrived, per collection
+(:class:`_Server`). Before anything else it arms ``faulthandler`` on a file the host chose, so a native crash
 leaves the Python stack behind for the host's :class:`~vectorstore.errors.WorkerCrashed` message, and SIGUSR1
 dumps the stack of a hung call before the host kills it.
 
@@ -39,8 +40,6 @@ from .transfer import Channel, Readiness
 
 #: Set only by tests (see :mod:`.faults`, which is not imported otherwise): the worker then injects faults on request.
 FAULTS_VARIABLE = "VECTORSTORE_ISOLATION_FAULTS"
-#: Threads serving requests of a thread-safe adapter (one for an adapter that declares ``thread_safe=False``).
-_THREADS = 8
 #: How long an idle worker polls the pipe before it sleeps in ``poll``: a request that follows a reply within this
 #: time is read without a wake-up.
 _SPIN_S = 100e-6
@@ -53,8 +52,10 @@ def run(
     log_path: str,
     orphan_grace_s: float,
     surroundings: Surroundings,
+    threads: int,
 ) -> None:
-    """The process target (module level, so it pickles by name)."""
+    """The process target (module level, so it pickles by name); ``threads`` serve requests
+    (:attr:`~.policy.IsolationPolicy.worker_threads`)."""
     parent = multiprocessing.parent_process()
     if parent is not None:
         follow_forkserver(parent.pid)  # first: from here on the kernel ends this process with its host (Linux)
@@ -72,7 +73,7 @@ def run(
         return
     try:
         channel.send(Hello(os.getpid(), adapter.capabilities, dict(adapter.extensions)))
-        _serve(channel, adapter, operations)
+        _serve(channel, adapter, operations, threads)
     finally:
         done.set()
 
@@ -111,11 +112,11 @@ def _exit_with_parent(done: threading.Event, grace_s: float) -> None:
     threading.Thread(target=watch, name="vectorstore-parent-watch", daemon=True).start()
 
 
-def _serve(channel: Channel, adapter: Adapter, operations: dict[str, Op]) -> None:
+def _serve(channel: Channel, adapter: Adapter, operations: dict[str, Op], threads: int) -> None:
     scans = WorkerScans()
     server = _Server(channel, adapter, operations, scans)
     try:
-        stop_requested = server.serve(_THREADS if adapter.capabilities.thread_safe else 1)
+        stop_requested = server.serve(threads if adapter.capabilities.thread_safe else 1)
     finally:
         scans.close_all()
     try:
