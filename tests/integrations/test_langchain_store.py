@@ -306,7 +306,7 @@ def test_bad_metadata_fails_before_embedding_and_writes_nothing(memory: vectorst
     docs.add_texts(["a"], ids=["a"])
     calls = embedding.calls
     with pytest.raises(InvalidRecord, match="'source'"):
-        docs.add_texts(["a", "b"], [{"n": 2}, {"source": None}], ids=["a", "b"])
+        docs.add_texts(["a", "b"], [{"n": 2}, {"source": {"nested": 1}}], ids=["a", "b"])
     with pytest.raises(InvalidInput, match="2 ids for 1 texts"):
         docs.add_texts(["a"], ids=["a", "b"])
     assert embedding.calls == calls
@@ -393,3 +393,10 @@ def test_a_chroma_crash_during_a_search_is_survived(tmp_path: Any, monkeypatch: 
         adapter._inject_fault("segv", "query")
         assert [d.id for d in docs.similarity_search("query", k=2)] == ["original", "near duplicate"]
         assert docs.store.stats()["restarts"] == 1
+
+
+def test_none_metadata_values_are_no_values(memory: vectorstore.VectorStore) -> None:
+    """A loader's ``None`` (DESIGN: no value) is not stored; the other keys are."""
+    docs = LangChainVectorStore(TableEmbeddings({"a": unit(1.0)}), store=memory, collection_name="docs")
+    docs.add_texts(["a"], [{"source": None, "page": 3}], ids=["a"])
+    assert [(d.id, d.metadata) for d in docs.get_by_ids(["a"])] == [("a", {"page": 3})]
