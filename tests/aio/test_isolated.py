@@ -135,3 +135,10 @@ async def test_a_timeout_set_in_the_task_applies_to_its_calls(chroma: aio.AsyncV
     with timeout(0.5), pytest.raises(WorkerTimeout, match="within 0.5 s"):
         await asyncio.wait_for(chroma.count("docs"), LIMIT_S)
     assert await chroma.count("docs") == N
+
+
+async def test_stats_are_the_isolation_report(chroma: aio.AsyncVectorStore) -> None:
+    """``stats`` is answered by the host side (the supervisor's report, with the adapter's own figures inside), not
+    sent to the worker as a plain adapter call."""
+    report = await chroma.stats()
+    assert report["isolation"] == "process" and isinstance(report["adapter"], dict)

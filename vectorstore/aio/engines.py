@@ -90,6 +90,10 @@ class ExecutorEngine:
         self.pool.shutdown(wait=False)
 
 
+#: Operations an isolated adapter answers in the host, not the worker: its stats are the supervisor's report.
+HOST_SIDE = frozenset({"stats"})
+
+
 class IsolatedEngine(ExecutorEngine):
     """The isolated store ``inner``'s calls, submitted to its supervisor and awaited without a thread."""
 
@@ -98,6 +102,8 @@ class IsolatedEngine(ExecutorEngine):
         self.supervisor = adapter._supervisor
 
     async def call(self, name: str, op: Op, args: tuple[Any, ...]) -> Any:
+        if name in HOST_SIDE:
+            return await super().call(name, op, args)
         if self.closed:
             raise StoreClosed(f"this async {self.adapter.name} store is closed; open a new one")
         return await asyncio.wrap_future(self.supervisor.submit(name, op, args))

@@ -49,8 +49,3 @@ class Gate:
                 self._shared -= 1
                 if self._shared == 0 and self._waiting:
                     self._condition.notify_all()
-
-    @property
-    def busy(self) -> bool:
-        """Some turn is held or waited for (read without locking: a hint for ``stats()``)."""
-        return bool(self._shared or self._exclusive or self._waiting)

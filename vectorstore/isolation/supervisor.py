@@ -44,6 +44,9 @@ if TYPE_CHECKING:
 
 #: Test faults that hang rather than crash (as :data:`.faults.HANGS`; that module is imported only by tests).
 HANGS = frozenset({"hang", "native_hang"})
+#: How long ``stats()`` waits for the adapter's own figures: monitoring must not hang on a worker stuck in native
+#: code (a worker running other calls answers at once: reads overlap there).
+_STATS_TIMEOUT_S = 2.0
 
 
 class Supervisor:
@@ -446,7 +449,7 @@ class Supervisor:
     # -- reporting and shutdown -------------------------------------------------------------------------------------
 
     def report(self) -> dict[str, Any]:
-        """Stats of the isolation, plus the adapter's own when the worker is idle (never waits for a busy one)."""
+        """Stats of the isolation, plus the adapter's own (asked of the worker beside the calls in flight)."""
         report = self.stats.snapshot()
         worker = self._worker
         report.update(
@@ -473,13 +476,15 @@ class Supervisor:
         return report
 
     def _adapter_stats(self) -> dict[str, Any] | None:
+        """The adapter's stats, or None when the worker cannot answer now: the store closed, the circuit open, no
+        live worker, a retry or ``close()`` holding the exclusive turn, or no answer within the stats timeout."""
         worker = self._worker
-        if self._closed or self.circuit.state != "closed" or self._gate.busy or worker is None or not worker.alive():
+        if self._closed or self.circuit.state != "closed" or worker is None or not worker.alive():
             return None
         if not self._gate.enter(exclusive=False, timeout=0):
             return None
         try:
-            reply = worker.call(Request("stats", ()), self.timeout_s)
+            reply = worker.call(Request("stats", ()), min(self.timeout_s, _STATS_TIMEOUT_S))
         except (WorkerDied, CallTimedOut, VectorStoreError):
             return None  # the calls that follow account for the worker
         finally:
