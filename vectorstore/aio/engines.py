@@ -1,6 +1,6 @@
 """What an async store awaits: an engine runs one adapter operation (named as in the operation table) for a task.
 
-:class:`ExecutorEngine` is the engine of every backend today: it runs the sync adapter's call on a small bounded
+:class:`ExecutorEngine` is the engine of every in-process backend: it runs the sync adapter's call on a small bounded
 thread pool owned by the store (one thread for an adapter that is not ``thread_safe``, so calls never overlap;
 :data:`DEFAULT_THREADS` otherwise), so the event loop never blocks however many tasks wait. For the in-process
 engines (memory, Qdrant Edge, qdrant-client local) that is the design: their work is CPU in native code, which a
