@@ -107,20 +107,27 @@ def test_key_that_cannot_be_addressed(corpus_store: VectorStore) -> None:
         corpus_store.count("traps", where={'say "hi"': 1})
 
 
-def test_edge_boolean_match_bug_is_real(tmp_path: Path) -> None:
-    """Guards the workaround: qdrant-edge-py's own MatchValue(True) matches 1 and misses true (if this starts
-    failing, the engine is fixed and ``native_bools`` can be turned on for it)."""
+def test_edge_boolean_match_needs_numpy_bool(tmp_path: Path) -> None:
+    """Guards the edge engine's boolean matches: qdrant-edge-py's MatchValue(True) matches 1 and misses true, while
+    MatchValue(numpy.True_) matches true (and a list holding it) and not 1. If the first half starts failing, the
+    engine is fixed and the conversion in ``EdgeFilters.match`` can go."""
     import qdrant_edge as qe
 
     shard = qe.EdgeShard.create(str(tmp_path / "s"), qe.EdgeConfig(vectors=qe.EdgeVectorParams(2, qe.Distance.Dot)))
     try:
-        points = [qe.Point(1, [1.0, 0.0], {"b": True}), qe.Point(2, [0.0, 1.0], {"b": 1})]
+        payloads = [{"b": True}, {"b": 1}, {"b": [False, True]}, {"b": False}]
+        points = [qe.Point(i + 1, [1.0, 0.0], payload) for i, payload in enumerate(payloads)]
         shard.update(qe.UpdateOperation.upsert_points(points))
-        condition = qe.Filter(must=[qe.FieldCondition("b", match=qe.MatchValue(True))])
-        found, _ = shard.scroll(qe.ScrollRequest(limit=10, filter=condition))
+
+        def found(value: Any) -> list[int]:
+            condition = qe.Filter(must=[qe.FieldCondition("b", match=qe.MatchValue(value))])
+            return sorted(p.id for p in shard.scroll(qe.ScrollRequest(limit=10, filter=condition))[0])
+
+        plain, numpy_true, numpy_false = found(True), found(np.True_), found(np.False_)
     finally:
         shard.close()
-    assert [p.id for p in found] == [2]
+    assert plain == [2]
+    assert (numpy_true, numpy_false) == ([1, 3], [3, 4])
 
 
 @dataclass(frozen=True)
@@ -130,10 +137,9 @@ class _Near:
     key: str
 
 
-@pytest.mark.parametrize("native_bools", [True, False])
 @pytest.mark.parametrize("tree", [_Near("v"), Not(_Near("v")), And((Condition("v", "$eq", 1), _Near("v")))])
-def test_an_unknown_node_is_an_unsupported_filter(tree: Any, native_bools: bool) -> None:
+def test_an_unknown_node_is_an_unsupported_filter(tree: Any) -> None:
     """Refused by the translation both engines share (a ``TypeError`` before), before any engine sees it."""
-    translator = Translator("document", native_bools=native_bools)
+    translator = Translator("document")
     with pytest.raises(UnsupportedFilter, match="is not a filter node"):
         translator.translate(tree)

@@ -47,7 +47,6 @@ EXPECTED = {
         "_vs_id": "book-1",
         "_vs_doc": "A desert planet",
         "_vs_lists": ["tags", "flags"],
-        "_vs_bools": ["hardcover=true", "flags=false", "flags=true"],
         "_vs_norm": 5.0,
     },
     "book-2": {"_vs_id": "book-2", "_vs_norm": 2.0},
@@ -56,7 +55,7 @@ EXPECTED = {
 
 def _normalise(payload: dict) -> dict:
     """Compare list-valued reserved fields as sets (their order is not part of the layout)."""
-    return {k: sorted(v) if k in ("_vs_lists", "_vs_bools") else v for k, v in payload.items()}
+    return {k: sorted(v) if k == "_vs_lists" else v for k, v in payload.items()}
 
 
 def test_edge_payload_layout(tmp_path: Path) -> None:
@@ -182,3 +181,48 @@ def test_cosine_vectors_come_back_as_written_after_reopen(url_for: Callable[[str
             assert hit.score == pytest.approx(expected[ids.index(hit.id)], abs=1e-4)
     with vectorstore.open(url) as store:
         check(store)
+
+
+def test_reads_and_filters_points_with_the_legacy_bools_field(tmp_path: Path) -> None:
+    """Points written before booleans were matched natively carry a ``_vs_bools`` shadow: it stays out of the
+    metadata, and filters on their booleans still match (they read the boolean itself)."""
+    import qdrant_edge as qe
+
+    with vectorstore.open(f"qdrant://{tmp_path}/q") as store:
+        store.create_collection("old", 2, "dot")
+    manifest = (tmp_path / "q" / "vectorstore-qdrant.json").read_text()
+    directory = __import__("json").loads(manifest)["collections"]["old"]["directory"]
+    shard = qe.EdgeShard.load(str(tmp_path / "q" / directory))
+    try:
+        legacy = {  # the previous layout, field for field
+            "old-1": {
+                "hardcover": True,
+                "flags": [False, True],
+                "_vs_lists": ["flags"],
+                "_vs_bools": ["hardcover=true", "flags=false", "flags=true"],
+            },
+            "old-2": {
+                "hardcover": False,
+                "flags": [True],
+                "_vs_lists": ["flags"],
+                "_vs_bools": ["hardcover=false", "flags=true"],
+            },
+        }
+        points = [
+            qe.Point(point_id(record_id), [1.0, 0.0], {**payload, "_vs_id": record_id})
+            for record_id, payload in legacy.items()
+        ]
+        shard.update(qe.UpdateOperation.upsert_points(points))
+        shard.flush()
+    finally:
+        shard.close()
+    with vectorstore.open(f"qdrant://{tmp_path}/q") as store:
+        got = store.get("old", ["old-1", "old-2"])
+        assert [r.metadata for r in got] == [
+            {"hardcover": True, "flags": [False, True]},
+            {"hardcover": False, "flags": [True]},
+        ]
+        assert [r.id for r in store.search("old", [1.0, 0.0], k=5, where={"hardcover": True})] == ["old-1"]
+        assert store.count("old", where={"hardcover": {"$ne": True}}) == 1
+        assert store.count("old", where={"flags": {"$contains": False}}) == 1
+        assert store.count("old", where={"flags": True}) == 0  # a list never equals a scalar

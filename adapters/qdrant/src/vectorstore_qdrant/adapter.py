@@ -96,7 +96,7 @@ class QdrantAdapter(Adapter):
         self.config = config or QdrantConfig(variant="memory")
         self.engine = open_engine(self.config)
         self.layout = Layout(self.config.id_field, self.config.document_field)
-        self.translator = Translator(self.config.document_field, native_bools=self.engine.native_bools)
+        self.translator = Translator(self.config.document_field)
         self.capabilities = self.engine.capabilities()
 
     # -- collections ------------------------------------------------------------------------------------------

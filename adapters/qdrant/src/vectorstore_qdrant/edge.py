@@ -7,7 +7,9 @@ Facts this relies on (qdrant-edge-py 0.9.0, measured, see ``shared/notes/backend
 - shards are safe to use from several threads; only collection management is serialised here;
 - search is exact on the plain segments shards start with; ``optimize()`` builds HNSW indexes, after which
   ``SearchParams(exact=True)`` (our default) still searches exactly;
-- ``MatchValue(True)`` matches the integer 1 and never ``true`` (so ``native_bools`` is False);
+- ``MatchValue(True)`` matches the integer 1 and never ``true`` (PyO3 reads a Python bool as an integer first), while
+  ``MatchValue(numpy.True_)``, which is no integer, is read as the boolean and matches exactly ``true`` (and lists
+  holding it): so boolean matches are sent as ``numpy.bool_``;
 - errors are bare ``Exception("Service runtime error: ...")``, classified by message.
 """
 
@@ -46,7 +48,8 @@ class EdgeFilters(FilterBuilder):
         return qe.Filter(must=must, should=should, must_not=must_not)
 
     def match(self, part: filters.Match) -> Any:
-        return qe.FieldCondition(part.path, match=qe.MatchValue(part.value))
+        value = np.bool_(part.value) if type(part.value) is bool else part.value  # see the module docstring
+        return qe.FieldCondition(part.path, match=qe.MatchValue(value))
 
     def match_any(self, part: filters.MatchAny) -> Any:
         return qe.FieldCondition(part.path, match=qe.MatchAny(list(part.values)))
@@ -62,7 +65,6 @@ class EdgeFilters(FilterBuilder):
 
 
 class EdgeEngine(Engine):
-    native_bools = False
     builder = EdgeFilters()
 
     def __init__(self, path: str, *, exact: bool, hnsw_ef: int | None, sync_writes: bool, batch: int) -> None:

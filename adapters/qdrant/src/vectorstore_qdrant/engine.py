@@ -107,8 +107,6 @@ class Engine:
     Public methods translate native exceptions with :meth:`classify` (``vectorstore.toolkit.translated``).
     """
 
-    #: False where the engine's boolean match is unreliable (see :mod:`.payload`).
-    native_bools: bool = True
     #: The engine's native filter vocabulary.
     builder: FilterBuilder
 

@@ -6,7 +6,7 @@ operator gets the reference meaning of :func:`vectorstore.filters.matches`:
 
 ==============  ===================================================================================================
 ``$eq`` v       str: ``MatchValue``; number: ``Range(gte=v, lte=v)`` (so 1 == 1.0; Range never matches bools or
-                strings); bool: ``MatchValue(bool)``, or the ``_vs_bools`` keyword shadow on qdrant-edge-py. Always
+                strings); bool: ``MatchValue(bool)`` (``numpy.bool_`` on qdrant-edge-py, see :mod:`.edge`). Always
                 with ``must_not _vs_lists == key``: a list field never equals a scalar.
 ``$ne`` v       ``must_not [$eq v]``: records without the field, with another type, or with a list match. Never
                 ``MatchExcept``, which drops records lacking the field.
@@ -34,7 +34,7 @@ from vectorstore.filters import And, Condition, DocumentContains, Node, Not, Or
 from vectorstore.models import Scalar
 from vectorstore.toolkit import FilterVisitor, times
 
-from .payload import BOOLS_FIELD, LISTS_FIELD, bool_tag
+from .payload import LISTS_FIELD
 
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -104,10 +104,8 @@ class Translator(FilterVisitor[Part]):
 
     label = "the Qdrant filter translation"
 
-    def __init__(self, document_field: str, *, native_bools: bool) -> None:
+    def __init__(self, document_field: str) -> None:
         self.document_path = field_path(document_field)
-        #: False on engines whose boolean match is broken (qdrant-edge-py 0.9.0): use the ``_vs_bools`` shadow.
-        self.native_bools = native_bools
 
     def translate(self, node: Node) -> Clause:
         part = self.visit(times.rewrite(node))  # type: ignore[arg-type]
@@ -133,27 +131,25 @@ class Translator(FilterVisitor[Part]):
             return Clause(must_not=(empty,)) if value else empty
         is_list = Match(LISTS_FIELD, key)
         if op == "$contains":
-            return Clause(must=(self._equals(key, path, value), is_list))  # type: ignore[arg-type]
+            return Clause(must=(self._equals(path, value), is_list))  # type: ignore[arg-type]
         if op in ("$eq", "$ne"):
-            test = self._equals(key, path, value)  # type: ignore[arg-type]
+            test = self._equals(path, value)  # type: ignore[arg-type]
         elif op in ("$in", "$nin"):
-            test = self._one_of(key, path, value)  # type: ignore[arg-type]
+            test = self._one_of(path, value)  # type: ignore[arg-type]
         else:
             test = Range(path, **{_RANGES[op]: value})  # type: ignore[arg-type]
         scalar = Clause(must=(test,), must_not=(is_list,))
         return Clause(must_not=(scalar,)) if op in ("$ne", "$nin") else scalar
 
-    def _equals(self, key: str, path: str, value: Scalar) -> Part:
-        if type(value) is bool:
-            return Match(path, value) if self.native_bools else Match(BOOLS_FIELD, bool_tag(key, value))
-        if type(value) is str:
+    def _equals(self, path: str, value: Scalar) -> Part:
+        if type(value) is str or type(value) is bool:
             return Match(path, value)
         return Range(path, gte=value, lte=value)
 
-    def _one_of(self, key: str, path: str, values: tuple[Scalar, ...]) -> Part:
+    def _one_of(self, path: str, values: tuple[Scalar, ...]) -> Part:
         if type(values[0]) is str:
             return MatchAny(path, values)  # type: ignore[arg-type]
-        return _any(self._equals(key, path, value) for value in values)
+        return _any(self._equals(path, value) for value in values)
 
 
 def _all(parts: Any) -> Part:

@@ -7,15 +7,15 @@ plus reserved fields whose names start with ``_vs_`` (a prefix metadata keys may
      "_vs_id": "book-1",                   # the original record id (the point id is derived from it)
      "_vs_doc": "A desert planet ...",     # the document, when the record has one
      "_vs_lists": ["tags"],                # metadata keys holding a list (Qdrant matches any list element)
-     "_vs_bools": ["hardcover=true"],      # key=true/false for each bool value, scalars and list elements
      "_vs_norm": 1.7320508,                # cosine collections: the vector's norm before Qdrant normalised it
                                            # (left out for unit vectors, which come back as written)
      "_vs_dt_published": 1700000000000000, # a datetime value of "published", as epoch microseconds,
      "_vs_date_due": 738000}               # a date value of "due" as its ordinal (vectorstore.toolkit.times)
 
 ``_vs_lists`` lets filters tell ``{"tags": "sf"}`` (never matches a list) from ``{"tags": {"$contains": "sf"}}``;
-``_vs_bools`` is an exact keyword shadow of booleans for qdrant-edge-py 0.9.0, whose ``MatchValue(True)`` matches
-the integer 1 and never ``true``; ``_vs_norm`` restores the vector the user wrote from Qdrant's unit vector.
+``_vs_norm`` restores the vector the user wrote from Qdrant's unit vector. Booleans need nothing extra: every engine
+matches them natively (qdrant-edge-py through ``numpy.bool_``, see :mod:`.edge`). Points written before that also
+carry ``_vs_bools`` (a keyword shadow of their booleans); reading drops it, and filters never look at it.
 """
 
 from __future__ import annotations
@@ -30,15 +30,11 @@ RESERVED_PREFIX = "_vs_"
 ID_FIELD = "_vs_id"
 DOCUMENT_FIELD = "_vs_doc"
 LISTS_FIELD = "_vs_lists"
-BOOLS_FIELD = "_vs_bools"
+#: Written by earlier versions (a keyword shadow of booleans); still dropped when reading their points.
+LEGACY_BOOLS_FIELD = "_vs_bools"
 NORM_FIELD = "_vs_norm"
 #: Keyword-indexed at creation: nearly every filter tests ``_vs_lists``, and unindexed that costs ~10% per query.
-INDEXED_FIELDS = (LISTS_FIELD, BOOLS_FIELD)
-
-
-def bool_tag(key: str, value: bool) -> str:
-    """The ``_vs_bools`` entry of a boolean value; unambiguous because it always ends in ``=true``/``=false``."""
-    return f"{key}=true" if value else f"{key}=false"
+INDEXED_FIELDS = (LISTS_FIELD,)
 
 
 class Layout:
@@ -55,16 +51,7 @@ class Layout:
     ) -> dict[str, Any]:
         metadata = times.encode(metadata)
         payload: dict[str, Any] = dict(metadata)
-        lists: list[str] = []
-        bools: list[str] = []
-        for key, value in metadata.items():
-            kind = type(value)
-            if kind is list:
-                lists.append(key)
-                if type(value[0]) is bool:  # lists are homogeneous
-                    bools.extend(bool_tag(key, flag) for flag in set(value))  # type: ignore[arg-type]
-            elif kind is bool:
-                bools.append(bool_tag(key, value))  # type: ignore[arg-type]
+        lists = [key for key, value in metadata.items() if type(value) is list]
         if self._claimed and not self._claimed.isdisjoint(metadata):
             key = sorted(self._claimed.intersection(metadata))[0]
             raise InvalidRecord(
@@ -79,8 +66,6 @@ class Layout:
             payload[self.document_field] = document
         if lists:
             payload[LISTS_FIELD] = lists
-        if bools:
-            payload[BOOLS_FIELD] = bools
         if norm is not None:
             payload[NORM_FIELD] = norm
         return payload
@@ -102,7 +87,7 @@ class Layout:
         metadata = None
         if "metadata" in include:
             payload.pop(LISTS_FIELD, None)
-            payload.pop(BOOLS_FIELD, None)
+            payload.pop(LEGACY_BOOLS_FIELD, None)
             metadata = times.decode(payload)
         return (
             record_id if type(record_id) is str else str(point.id),
