@@ -227,8 +227,11 @@ def query_vectors(values: Any, dim: int, collection: str, *, single: bool) -> np
             f"collection {collection!r}: query vector has dimension {matrix.shape[1]}, the collection's is {dim}",
             collection=collection,
         )
-    with np.errstate(over="ignore", invalid="ignore"):
-        result = np.ascontiguousarray(matrix, dtype=np.float32)
+    if matrix.dtype == np.float32 and matrix.flags.c_contiguous:  # what embedders hand us: used as it is
+        result = matrix
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = np.ascontiguousarray(matrix, dtype=np.float32)
     if not np.isfinite(result).all():
         raise InvalidInput(f"collection {collection!r}: query vector has a NaN or infinite value")
     return result

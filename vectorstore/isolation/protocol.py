@@ -20,6 +20,7 @@ from __future__ import annotations
 import pickle
 import traceback
 from collections.abc import Mapping
+from itertools import starmap
 from typing import Any, NamedTuple
 
 from ..errors import BackendError
@@ -116,14 +117,7 @@ def _match_rows(result: list[list[Match]]) -> list[list[_Row]]:
 
 
 def _matches(rows: list[list[_Row]]) -> list[list[Match]]:
-    construct = Match.model_construct
-    return [
-        [
-            construct(id=i, score=s, distance=d, vector=v, document=doc, metadata=meta)
-            for i, s, d, v, doc, meta in row
-        ]
-        for row in rows
-    ]
+    return [list(starmap(Match.trusted, row)) for row in rows]
 
 
 def encode_result(op: str, result: Any) -> Any:

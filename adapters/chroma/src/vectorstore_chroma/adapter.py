@@ -495,17 +495,6 @@ def _column(raw: Mapping[str, Any], key: str) -> Sequence[Any]:
     return column if column is not None else [None] * len(raw["ids"])
 
 
-def _rows(raw: Mapping[str, Any], include: frozenset[str]) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Each id of a flat (``get``-shaped) result with its decoded vector, document and metadata."""
-    columns = zip(raw["ids"], _column(raw, "embeddings"), _column(raw, "documents"), _column(raw, "metadatas"))
-    for record_id, embedding, document, stored in columns:
-        yield record_id, {
-            "vector": np.asarray(embedding).tolist() if "vector" in include else None,
-            "document": records.decode_document(document, stored) if "document" in include else None,
-            "metadata": records.decode(stored) if "metadata" in include else None,
-        }
-
-
 def _dimension(handle: _Handle) -> int:
     """The collection's dimension as recorded at creation (0 for one made by plain chromadb): shapes empty reads."""
     return int((handle.collection.metadata or {}).get(DIMENSION_KEY) or 0)
@@ -533,16 +522,23 @@ def _batch(raw: Mapping[str, Any], include: frozenset[str], dimension: int) -> R
 
 
 def _matches(raw: Mapping[str, Any], metric: Metric, include: frozenset[str]) -> list[list[Match]]:
-    """Chroma's nested per-query result as matches, its native distances turned into DESIGN 3.2 scores."""
+    """Chroma's nested per-query result as matches, its native distances turned into DESIGN 3.2 scores.
+
+    On the path of every query: scores and vectors are converted a row at a time by numpy, and the matches built
+    with :meth:`Match.trusted` (the values are final already).
+    """
     results = []
-    for query in range(len(raw["ids"])):
-        flat = {key: _column(raw, key)[query] for key in ("ids", "embeddings", "documents", "metadatas")}
+    for query, ids in enumerate(raw["ids"]):
         score = scores.from_distance(metric, np.asarray(raw["distances"][query], dtype=np.float64))
         distance = scores.distance(metric, score)
-        results.append(
-            [
-                Match.model_construct(id=record_id, score=float(s), distance=float(d), **fields)
-                for (record_id, fields), s, d in zip(_rows(flat, include), score, distance)  # type: ignore[arg-type]
-            ]
+        stored = _column(raw, "metadatas")[query] or [None] * len(ids)
+        vectors = np.asarray(raw["embeddings"][query]).tolist() if "vector" in include else [None] * len(ids)
+        documents = (
+            [records.decode_document(d, m) for d, m in zip(raw["documents"][query], stored)]
+            if "document" in include
+            else [None] * len(ids)
         )
+        metadatas = [records.decode(m) for m in stored] if "metadata" in include else [None] * len(ids)
+        values = score.tolist(), distance.tolist()  # type: ignore[union-attr]  # arrays in, arrays out
+        results.append(list(map(Match.trusted, ids, *values, vectors, documents, metadatas)))
     return results
