@@ -147,3 +147,4 @@ def test_a_collection_that_crashes_the_worker_is_quarantined_while_the_others_ar
     assert [event.detail["how"] for event in events.of("collection_released")] == ["repaired"]
     assert store.stats()["quarantined"] == {}
     assert store.search("bad", vectors[0], k=3)[0].id == "bad-0"
+
