@@ -384,6 +384,10 @@ def _run(script: str, *args: str, stdin: str = "") -> subprocess.CompletedProces
     )
 
 
+#: How long a writer may take to acknowledge its first batch (interpreter, chromadb import, open).
+READY_TIMEOUT_S = 120.0
+
+
 def _kill_loop(path: Path, seed: int, kills: int, budget_s: float) -> tuple[list[str], bool]:
     """SIGKILL a writer at seeded moments until a fresh process cannot read every acknowledged id (or the bounds
     run out). Returns the acknowledged ids (a batch counts once its ids are printed) and whether it broke."""
@@ -399,7 +403,13 @@ def _kill_loop(path: Path, seed: int, kills: int, budget_s: float) -> tuple[list
         assert child.stdout is not None
         os.set_blocking(child.stdout.fileno(), False)
         out = b""
-        stop = time.monotonic() + moments.uniform(1.5, 4.0)
+        # The kill comes at a seeded moment after the writer's first acknowledged batch (starting a writer takes
+        # seconds under load, and a writer killed before it acknowledged anything tests nothing).
+        ready_by = time.monotonic() + READY_TIMEOUT_S
+        while b"\n" not in out and time.monotonic() < ready_by and child.poll() is None:
+            out += child.stdout.read() or b""
+            time.sleep(0.01)  # polling the pipe for the first line (bounded by READY_TIMEOUT_S)
+        stop = time.monotonic() + moments.uniform(0.0, 2.5)
         while time.monotonic() < stop and child.poll() is None:
             out += child.stdout.read() or b""
             time.sleep(0.01)  # polling the pipe, not synchronising: the kill moment is meant to be arbitrary
