@@ -83,7 +83,9 @@ def measure(root: Path, key: str, label: str, vectors: np.ndarray, queries: np.n
     raw_upsert_times: list[float] = []
     store = vectorstore.open(f"qdrant://{root}/{key}-ours")
     shard: Any = None
-    for repeat in range(repeats):  # a fresh collection each time; creating it is not timed
+    for repeat in range(repeats):  # a fresh collection each time; creating it (and dropping the last) is not timed
+        if repeat:  # one open collection on each side, as the raw side closes its previous shard
+            store.delete_collection(name)
         name = f"bench-{repeat}"
         store.create_collection(name, dim, "cosine")
         ours_upsert.append(timed(lambda: store.upsert(name, ids, vectors, metadatas=metadatas)))
