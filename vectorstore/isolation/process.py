@@ -134,6 +134,14 @@ class Pending:
         self.callback = callback
         self.deadline = deadline
 
+    def wake(self) -> None:
+        """Wake the waiting thread. Two events may race to wake it (asked to read the pipe, then the worker's
+        death): one wake-up is enough, since the thread looks at the state again when it runs."""
+        try:
+            self.signal.release()
+        except (RuntimeError, ValueError):  # already woken (a Lock raises RuntimeError, a BoundedSemaphore ValueError)
+            pass
+
     def outcome(self) -> Any:
         """The reply; raises WorkerDied or CallTimedOut when that is how the call ended."""
         if self.reply is _DIED:
@@ -333,7 +341,11 @@ class WorkerProcess:
             else:  # only waiting threads (the path of a plain sync call), and a waiting thread has a deadline
                 assert deadline is not None
                 wait_s = max(0.0, deadline - time.monotonic())
-            conn_ready, ended = self.readiness.wait(wait_s, _SPIN_S if alone else 0.0)
+            try:
+                conn_ready, ended = self.readiness.wait(wait_s, _SPIN_S if alone else 0.0)
+            except OSError:  # another thread closed the pipe of a worker it reaped or killed
+                self.ended()
+                return
             if conn_ready:  # read a reply even if the worker exited right after sending it
                 try:
                     request_id, reply = self.channel.recv()
@@ -376,7 +388,7 @@ class WorkerProcess:
         if pending.callback is not None:
             pending.callback(pending)
         elif pending is not self._reader:
-            pending.signal.release()
+            pending.wake()
 
     def _pass_reading(self, reader: Pending) -> None:
         """``reader`` stops reading the pipe: another waiting call takes over."""
@@ -385,7 +397,7 @@ class WorkerProcess:
                 return
             self._reader = successor = self._successor()
         if successor is not None:
-            successor.signal.release()
+            successor.wake()
 
     def _successor(self) -> Pending | None:
         """Under ``_state``: who reads next: a waiting thread, else the courier while submitted calls are in
@@ -425,7 +437,7 @@ class WorkerProcess:
             if pending.callback is not None:
                 pending.callback(pending)
             else:
-                pending.signal.release()
+                pending.wake()
         if courier is not None:
             courier.signal.release()  # it sees the end and its thread finishes
 
