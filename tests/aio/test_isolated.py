@@ -5,6 +5,7 @@ protocol in step."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 from typing import Any
 
@@ -61,7 +62,7 @@ async def test_loop_keeps_ticking_during_200_queries(chroma: aio.AsyncVectorStor
     # before the ticker's first tick. From then on the loop must tick within every 40 completions.
     burst = ticks_at_completion.count(ticks_at_completion[0])
     windows = ticks_at_completion[burst::40]
-    assert burst < 200 and all(later > earlier for earlier, later in zip(windows, windows[1:])), (burst, windows)
+    assert burst < 200 and all(later > earlier for earlier, later in itertools.pairwise(windows)), (burst, windows)
 
 
 async def test_200_concurrent_queries_block_no_thread(chroma: aio.AsyncVectorStore) -> None:

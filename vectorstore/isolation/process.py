@@ -115,7 +115,7 @@ class Pending:
     ``signal`` (released once, when the reply or the worker's death arrives or when the thread is asked to read the
     pipe); a submitted call (``callback``, with its own ``deadline``) has no thread waiting and is called back."""
 
-    __slots__ = ("id", "where", "reply", "segment", "signal", "callback", "deadline")
+    __slots__ = ("callback", "deadline", "id", "reply", "segment", "signal", "where")
 
     def __init__(
         self,

@@ -68,7 +68,7 @@ class Submitted:
         try:
             self.supervisor.admit(self.request, self.collection)
             sent = self._send()
-        except BaseException as exc:  # refused or unsendable: the error the sync call raises, counted as it is
+        except BaseException as exc:  # noqa: BLE001 - refused or unsendable: the sync call's error, for the future
             self._finish(_raising(exc))
             return self.future
         if not sent:
@@ -141,7 +141,7 @@ class Submitted:
         supervisor = self.supervisor
         try:
             value, current = supervisor.settle(self.request, self.op, self.started, run)
-        except BaseException as exc:
+        except BaseException as exc:  # noqa: BLE001 - whatever the sync call raises is the future's error
             self.future.set_exception(exc)
         else:
             self.future.set_result((value, current) if self.generation else value)

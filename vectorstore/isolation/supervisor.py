@@ -13,6 +13,7 @@ request and not retried again. Scans are streamed by :mod:`.scans`; test-only fa
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
@@ -169,9 +170,8 @@ class Supervisor:
             try:
                 worker, pending = self.send(request, args, collection, pinned, fault)
                 deadline = time.monotonic() + timeout
-                return self.receive(
-                    worker, lambda: worker.result(pending, deadline), request, op, collection, timeout, deaths
-                )
+                outcome = functools.partial(worker.result, pending, deadline)
+                return self.receive(worker, outcome, request, op, collection, timeout, deaths)
             except WorkerDied:
                 self.after_death(request, op, collection, deaths)
             finally:
