@@ -52,11 +52,11 @@ def follow_forkserver(host_pid: int) -> None:
     """In a worker: die with the forkserver that forked it (see the module docstring); nothing when spawned."""
     if FORKSERVER_SIGNAL is not None:
         signal.signal(FORKSERVER_SIGNAL, signal.SIG_DFL)  # inherited from the forkserver's handler
-    forkserver = os.getppid()
-    if forkserver == host_pid or not _death_signal(signal.SIGKILL):
-        return  # spawned by the host itself: the watchdog thread is the tie
-    if os.getppid() != forkserver:  # it died before the tie was made: nobody would kill this worker later
-        os._exit(ORPHANED_AT_START)
+    if sys.platform.startswith("linux"):  # elsewhere (and when spawned by the host) the watchdog thread is the tie
+        forkserver = os.getppid()
+        tied = forkserver != host_pid and _death_signal(signal.SIGKILL)
+        if tied and os.getppid() != forkserver:  # it died before the tie was made: nobody would kill this later
+            os._exit(ORPHANED_AT_START)
 
 
 def watch_host() -> None:
@@ -80,11 +80,12 @@ def watch_host() -> None:
 
 
 def _await_children(deadline: float) -> None:
-    """Reap this process's children until none is left or ``deadline`` passes."""
-    while time.monotonic() < deadline:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            time.sleep(_POLL_S)
+    """Reap this process's children until none is left or ``deadline`` passes (POSIX: the forkserver's)."""
+    if hasattr(os, "WNOHANG"):
+        while time.monotonic() < deadline:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                time.sleep(_POLL_S)
