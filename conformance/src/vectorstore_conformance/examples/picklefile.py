@@ -28,6 +28,7 @@ from vectorstore.adapters.memory import MemoryAdapter
 from vectorstore.batch import RecordBatch
 from vectorstore.errors import BackendError, VectorStoreError
 from vectorstore.filters import Node
+from vectorstore.indexes import IndexKind
 from vectorstore.models import Capabilities, CollectionInfo, Metric
 from vectorstore.toolkit import DirectoryLock, native_errors
 
@@ -98,6 +99,10 @@ class PickleFileAdapter(MemoryAdapter):
         deleted = super().delete(name, ids, where)
         self._save()
         return deleted
+
+    def create_index(self, name: str, key: str, kind: IndexKind) -> None:
+        super().create_index(name, key, kind)
+        self._save()
 
     def close(self) -> None:
         self._owner.release()
