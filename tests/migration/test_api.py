@@ -344,3 +344,17 @@ def test_empty_collection(tmp_path: Path) -> None:
     item = report.collections[0]
     assert report.ok and item.copy_result.copied == 0 and item.trial.slices[0].queries == 0  # type: ignore[union-attr]
     assert target.get_collection("empty").metric == "dot" and target.count("empty") == 0
+
+
+def test_parallel_migrates_every_collection_as_one_at_a_time_would(corpus: Corpus, tmp_path: Path) -> None:
+    source, target = vectorstore.open("memory://"), vectorstore.open("memory://")
+    names = ["docs-a", "docs-b", "docs-c"]
+    for name in names:
+        corpus.load(source, name, "cosine")
+    report = migrate(source, target, names, batch_size=100, checkpoint_dir=tmp_path, trial_queries=0, parallel=3)
+    assert report.ok, report.to_json()
+    assert [item.collection for item in report.collections] == names  # in the order asked
+    for name in names:
+        assert_holds(target, name, corpus)
+    with pytest.raises(InvalidInput, match="parallel"):
+        migrate(source, target, names, checkpoint_dir=tmp_path, parallel=0)

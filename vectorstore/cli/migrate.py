@@ -237,6 +237,7 @@ def migrate(
         False, "--infer-indexes",
         help="Also index every metadata key whose values (in the first 1000 records) share one kind.",
     ),
+    parallel: int = typer.Option(1, "--parallel", min=1, help="Collections migrated at once."),
 ) -> None:
     """Copy collections from SOURCE to TARGET, resumably, then verify the copy and compare search on both sides."""
     if resume and restart:
@@ -251,7 +252,7 @@ def migrate(
             source, target, names, batch_size=batch_size, resume=resume, restart=restart, dry_run=dry_run,
             verify_sample=verify_sample, trial_queries=trial_queries, k=k, wheres=wheres,
             checkpoint_dir=checkpoint_dir, batch_delay=batch_delay / 1000.0, salvage=salvage, indexes=indexes,
-            infer_indexes=infer_indexes, observer=_Bar(progress),
+            infer_indexes=infer_indexes, parallel=parallel, observer=_Bar(progress),
         )
     if dry_run:
         console.print("dry run: nothing was written" + ("" if result.ok else "; the problems above would stop the copy"))
@@ -267,7 +268,9 @@ def _migrate_live(source: str, target: str, journal: Path, names: list[str] | No
             "are for offline copies; run `vectorstore migrate` without them to backfill live",
             code=2,
         )
-    console.print(f"{escape(source)} is shadowed onto {escape(target)} (journal {escape(str(journal))}): backfilling live")
+    console.print(
+        f"{escape(source)} is shadowed onto {escape(target)} (journal {escape(str(journal))}): backfilling live"
+    )
     ok = live_backfill(journal, names or [], LIVE_TIMEOUT_S, lambda: open_store(source, shadow=target))
     raise typer.Exit(0 if ok else 1)
 
