@@ -12,7 +12,6 @@ open) and ``none_values`` are store settings that apply to any adapter. Secrets 
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path

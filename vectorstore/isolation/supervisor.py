@@ -27,7 +27,7 @@ from ..config import Resolved
 from ..errors import BackendUnavailable, StoreClosed, VectorStoreError, WorkerTimeout
 from ..events import emit
 from ..models import Capabilities
-from ..operations import OPERATIONS, Op, collection_of
+from ..operations import Op, collection_of
 from . import reports
 from .arena import Arena
 from .circuit import CircuitBreaker
