@@ -55,16 +55,6 @@ def native_adapter(inner: VectorStore) -> Adapter | None:
     if adapter.name != "qdrant" or getattr(config, "engine", None) != "server":
         return None
     from qdrant_client import AsyncQdrantClient
-    from vectorstore_qdrant.config import DEFAULT_PORT
 
-    client = AsyncQdrantClient(  # the arguments of the sync engine's server client (vectorstore_qdrant.client)
-        host=config.host,
-        port=config.port or DEFAULT_PORT,
-        grpc_port=config.grpc_port,
-        prefer_grpc=config.prefer_grpc,
-        https=config.variant == "https",
-        api_key=config.api_key.get_secret_value() if config.api_key else None,
-        timeout=config.timeout,
-        check_compatibility=False,
-    )
+    client = AsyncQdrantClient(**config.server_options())  # the sync engine's server client's arguments
     return with_client(adapter, client)

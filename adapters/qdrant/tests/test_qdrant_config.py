@@ -100,3 +100,14 @@ def test_default_store_is_the_embedded_engine(tmp_path: Path, monkeypatch: pytes
         assert store.adapter.name == "qdrant"
         store.create_collection("c-1", 2)
     assert (tmp_path / ".vectorstore" / "qdrant" / "vectorstore-qdrant.json").exists()
+
+
+def test_server_options_are_what_both_clients_get() -> None:
+    """The sync engine and the async store build their qdrant-client from these (one place, secret unwrapped)."""
+    config = resolve("qdrant+https://cloud.example:6333?api_key=s3cret&timeout=9&prefer_grpc=true").config
+    assert isinstance(config, QdrantConfig)
+    assert config.server_options() == {
+        "host": "cloud.example", "port": 6333, "grpc_port": 6334, "prefer_grpc": True, "https": True,
+        "api_key": "s3cret", "timeout": 9, "check_compatibility": False,
+    }
+    assert resolve("qdrant+http://localhost").config.server_options()["port"] == 6333  # type: ignore[attr-defined]

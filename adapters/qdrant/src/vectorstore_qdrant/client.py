@@ -143,16 +143,7 @@ class ClientEngine(Engine):
                     "close that store first, or share one store object between threads",
                     path=self.where,
                 ) from exc
-        return QdrantClient(
-            host=config.host,
-            port=config.port or DEFAULT_PORT,
-            grpc_port=config.grpc_port,
-            prefer_grpc=config.prefer_grpc,
-            https=config.variant == "https",
-            api_key=config.api_key.get_secret_value() if config.api_key else None,
-            timeout=config.timeout,
-            check_compatibility=False,
-        )
+        return QdrantClient(**config.server_options())
 
     @translated("connect")
     def _server_version(self) -> str:

@@ -106,6 +106,19 @@ class QdrantConfig(BaseModel):
             return None
         return Path(self.path).expanduser().resolve()
 
+    def server_options(self) -> dict[str, Any]:
+        """The keyword arguments of a qdrant-client (sync or async) for this server."""
+        return {
+            "host": self.host,
+            "port": self.port or DEFAULT_PORT,
+            "grpc_port": self.grpc_port,
+            "prefer_grpc": self.prefer_grpc,
+            "https": self.variant == "https",
+            "api_key": self.api_key.get_secret_value() if self.api_key else None,
+            "timeout": self.timeout,
+            "check_compatibility": False,
+        }
+
     @property
     def exact_search(self) -> bool:
         """Whether queries are exact: local mode always is; the others follow ``exact`` or their default."""
