@@ -115,7 +115,7 @@ class Pending:
     ``signal`` (released once, when the reply or the worker's death arrives or when the thread is asked to read the
     pipe); a submitted call (``callback``, with its own ``deadline``) has no thread waiting and is called back."""
 
-    __slots__ = ("callback", "deadline", "id", "reply", "segment", "signal", "where")
+    __slots__ = ("callback", "deadline", "id", "reply", "segment", "sent", "signal", "where")
 
     def __init__(
         self,
@@ -129,6 +129,8 @@ class Pending:
         self.where = where
         self.reply: Any = None
         self.segment: shared_memory.SharedMemory | None = None
+        #: Written to the pipe. A death before that is its sender's to handle (NotSent: it never ran anywhere).
+        self.sent = False
         self.signal: threading.Lock | threading.Semaphore = threading.Lock()
         self.signal.acquire()
         self.callback = callback
@@ -235,7 +237,7 @@ class WorkerProcess:
         with self._state:
             if self.dead:
                 return list(self._lost)
-            return [pending.where for pending in self._pending.values()]
+            return [pending.where for pending in self._pending.values() if pending.sent]
 
     def call(self, request: Request, timeout: float, collection: str | None = None) -> Reply:
         return self.result(self.submit(request, collection), time.monotonic() + timeout)
@@ -259,20 +261,29 @@ class WorkerProcess:
                 self._submitted += 1
                 courier = self._courier_for_submitted()
         try:
-            pending.segment = self.channel.send((pending.id, request))
+            segment = self.channel.send((pending.id, request))
         except OSError:  # the worker is gone and its end of the pipe with it
             self._forget(pending)
             raise NotSent from None
         except BaseException:  # did not pickle: nothing was written
             self._forget(pending)
             raise
-        if callback is not None:
-            with self._state:
-                summon = self._reader is None and not self.dead
-                if summon:
-                    self._reader = courier
+        with self._state:
+            pending.segment, pending.sent = segment, True
+            answered = pending.reply is not None  # read, or expired, by another thread before send returned
+            lost = self.dead and not answered  # the worker died after the write: ended() left it to this thread
+            if lost:
+                pending.reply = _DIED
+                self._lost.append(pending.where)
+            summon = callback is not None and self._reader is None and not self.dead
             if summon:
-                courier.signal.release()
+                self._reader = courier
+        if answered or lost:
+            self._release_segment(pending)
+        if lost and callback is not None:
+            callback(pending)
+        if summon:
+            courier.signal.release()
         return pending
 
     def _courier_for_submitted(self) -> Pending:
@@ -422,10 +433,10 @@ class WorkerProcess:
     def ended(self) -> None:
         """The worker is gone (or is being killed): every call in flight fails with WorkerDied."""
         with self._state:
+            failed = [pending for pending in self._pending.values() if pending.sent]  # the unsent: see submit()
             if not self.dead:
-                self._lost = [pending.where for pending in self._pending.values()]
+                self._lost = [pending.where for pending in failed]
             self.dead = True
-            failed = list(self._pending.values())
             self._pending.clear()
             self._submitted = 0
             self._reader = None
