@@ -7,9 +7,11 @@ metadata dict per record) and copied, so every side searches the same HNSW index
   system), asking for what our default ``include`` asks Chroma for (distances, documents, metadatas);
 - none: ``store.search(name, vector, k=10)`` on ``chroma://...?isolation=none``;
 - isolated: the same on ``isolation=process`` (the copy of the directory);
-- no-op: a warm forwarded call that does almost nothing in the worker: the worker adapter's ``stats()`` (a dict
-  built under a lock; ``IsolatedAdapter.stats`` answers on the host, so the bench calls its supervisor), isolated
-  and in process, in microseconds.
+- no-op: a forwarded call that does almost nothing in the worker: the worker adapter's ``stats()`` (a dict built
+  under a lock; ``IsolatedAdapter.stats`` answers on the host, so the bench calls its supervisor), in microseconds:
+  *warm*, back to back (a burst of ``--queries`` calls after each round, its median; the issue's target), and
+  *after idle*, interleaved with the queries like the other sides (both processes did other work or slept for
+  milliseconds in between: on a VM, waking them costs most of it), isolated and in process.
 
 Each round runs ``--queries`` single-vector queries, each on every side in turn (the order rotating from query to
 query), so all sides see the same machine load; a side's figure is the median over rounds of its per-round median.
@@ -76,6 +78,16 @@ def _round(sides: dict[str, Callable[[np.ndarray], object]], queries: np.ndarray
     return {side: statistics.median(values) for side, values in times.items()}
 
 
+def _burst(call: Callable[[np.ndarray], object], calls: int) -> float:
+    """Median latency of ``calls`` calls made back to back."""
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        call(np.empty(0))
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 def _measure(n: int, data: np.ndarray, queries: np.ndarray, rounds: int, root: Path) -> dict[str, float]:
     """Median latency (s) of each side at ``n`` records."""
     direct_dir, isolated_dir = root / f"direct{n}", root / f"isolated{n}"
@@ -103,10 +115,11 @@ def _measure(n: int, data: np.ndarray, queries: np.ndarray, rounds: int, root: P
         "noop isolated": lambda vector: supervisor.call("stats", OPERATIONS["stats"], ()),
     }
     _round(sides, queries[:20], 0)  # warm: indexes loaded, caches filled
-    per_round: dict[str, list[float]] = {side: [] for side in sides}
+    per_round: dict[str, list[float]] = {side: [] for side in [*sides, "noop warm"]}
     for round_ in range(rounds):
         for side, latency in _round(sides, queries, round_).items():
             per_round[side].append(latency)
+        per_round["noop warm"].append(_burst(sides["noop isolated"], len(queries)))
     none.close()
     isolated.close()
     return {side: statistics.median(values) for side, values in per_round.items()}
@@ -137,7 +150,7 @@ def main() -> int:
     )
     print(
         f"{'records':>8} {'raw ms':>8} {'none ms':>8} {'iso ms':>8} {'none/raw':>9} {'iso/raw':>8} "
-        f"{'noop iso us':>12} {'noop none us':>13}"
+        f"{'noop warm us':>13} {'after idle: iso us':>19} {'none us':>8}"
     )
     try:
         for n in sizes:
@@ -145,12 +158,13 @@ def main() -> int:
             raw, none, isolated = result["raw"], result["none"], result["isolated"]
             print(
                 f"{n:>8} {raw * 1e3:8.3f} {none * 1e3:8.3f} {isolated * 1e3:8.3f} {none / raw:9.3f} "
-                f"{isolated / raw:8.3f} {result['noop isolated'] * 1e6:12.1f} {result['noop none'] * 1e6:13.1f}"
+                f"{isolated / raw:8.3f} {result['noop warm'] * 1e6:13.1f} {result['noop isolated'] * 1e6:19.1f} "
+                f"{result['noop none'] * 1e6:8.1f}"
             )
             print(
                 f"{'':>8} iso/raw {_verdict(isolated / raw, TARGETS.get(f'isolated_{n}'))} "
                 f"none/raw {_verdict(none / raw, TARGETS.get(f'none_{n}'))} "
-                f"noop {_verdict(result['noop isolated'] * 1e6, TARGETS['noop_us'])}"
+                f"noop warm {_verdict(result['noop warm'] * 1e6, TARGETS['noop_us'])}"
             )
     finally:
         shutil.rmtree(root, ignore_errors=True)

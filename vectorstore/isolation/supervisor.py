@@ -296,6 +296,7 @@ class Supervisor:
             self._arena,
             label=self.label,
             orphan_grace_s=self.policy.orphan_grace_s,
+            spin_budget_s=self.policy.reply_spin_ms / 1000,
             threads=self.policy.worker_threads,
         )
         started = time.monotonic()
