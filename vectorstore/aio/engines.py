@@ -11,6 +11,9 @@ thread runs without holding the loop.
 awaited (``asyncio.wrap_future``); the worker's reader thread resolves it. No thread blocks per call in flight.
 Its pool is used only to close the store.
 
+Both merge the single queries of concurrent tasks that agree on all but their vectors into one ``query`` call
+(:mod:`.coalescing`), one call of a kind per pool thread or worker thread at a time.
+
 Cancelling a task that awaits an engine call never leaves anything out of step: the pool thread finishes the call
 (an isolated store's request is not cancelled either: its reply is read and dropped) and the result is dropped. A
 cancelled scan closes its iterator, which tells an isolated worker to forget it.
@@ -31,13 +34,18 @@ from typing import Any, TypeVar
 from ..adapter import Adapter
 from ..errors import StoreClosed
 from ..isolation import IsolatedAdapter
-from ..operations import Op, collection_of, forwarding
+from ..operations import OPERATIONS, Op, collection_of, forwarding
 from ..store import VectorStore
 from .bridge import await_, bridged
+from .coalescing import QueryCoalescer
 
 #: Pool threads of a store whose adapter is thread-safe: enough to keep an isolated worker's pipe or a native
 #: engine's threads busy, few enough that 200 waiting tasks do not become 200 threads.
 DEFAULT_THREADS = 8
+#: Rows of one merged query call at most (fewer if the adapter's ``max_batch`` is smaller; see :mod:`.coalescing`):
+#: enough to spread a call's fixed cost thin, few enough that the tasks it completes at once leave the loop
+#: free again soon (200 completions at once held a 1 ms probe back).
+MAX_MERGED_ROWS = 16
 
 _T = TypeVar("_T")
 _END: Any = object()
@@ -53,6 +61,13 @@ class ExecutorEngine:
         self.closed = False
         size = threads or (DEFAULT_THREADS if inner.capabilities.thread_safe else 1)
         self.pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"vectorstore-aio-{self.adapter.name}")
+        self.queries = QueryCoalescer(
+            self._query, lanes=self.lanes(size), max_rows=min(inner.capabilities.max_batch or MAX_MERGED_ROWS, MAX_MERGED_ROWS)
+        )
+
+    def lanes(self, threads: int) -> int:
+        """How many calls of one kind run at once (see :mod:`.coalescing`): one per pool thread."""
+        return threads
 
     async def run(self, function: Callable[..., _T], *args: Any) -> _T:
         """``function(*args)`` on the pool, in the caller's context (so ``vectorstore.isolation.timeout`` set in a
@@ -63,7 +78,16 @@ class ExecutorEngine:
         return await asyncio.get_running_loop().run_in_executor(self.pool, context.run, function, *args)
 
     async def call(self, name: str, op: Op, args: tuple[Any, ...]) -> Any:
+        if name == "query":
+            return await self.queries.query(args)
+        return await self.forward(name, op, args)
+
+    async def forward(self, name: str, op: Op, args: tuple[Any, ...]) -> Any:
+        """One adapter call, unmerged."""
         return await self.run(getattr(self.adapter, name), *args)
+
+    async def _query(self, args: tuple[Any, ...]) -> Any:
+        return await self.forward("query", OPERATIONS["query"], args)
 
     async def stream(self, name: str, op: Op, args: tuple[Any, ...]) -> AsyncIterator[Any]:
         iterator: Iterator[Any] = await self.run(lambda: iter(getattr(self.adapter, name)(*args)))
@@ -100,16 +124,19 @@ class IsolatedEngine(ExecutorEngine):
     """The isolated store ``inner``'s calls, submitted to its supervisor and awaited without a thread."""
 
     def __init__(self, inner: VectorStore, adapter: IsolatedAdapter, threads: int | None, *, owns: bool) -> None:
-        super().__init__(inner, threads, owns=owns)
         self.supervisor = adapter._supervisor
+        super().__init__(inner, threads, owns=owns)
         #: Calls in flight at once: twice what the worker serves at a time keeps it busy, and the replies then come
         #: back a few at a time, so the loop runs their continuations between other tasks instead of in one long
         #: burst (200 replies resolved at once held a 1 ms probe for 100 ms). The other tasks wait here, threadless.
         self.in_flight = asyncio.Semaphore(IN_FLIGHT_PER_THREAD * self.supervisor.policy.worker_threads)
 
-    async def call(self, name: str, op: Op, args: tuple[Any, ...]) -> Any:
+    def lanes(self, threads: int) -> int:
+        return self.supervisor.policy.worker_threads
+
+    async def forward(self, name: str, op: Op, args: tuple[Any, ...]) -> Any:
         if name in HOST_SIDE:
-            return await super().call(name, op, args)
+            return await super().forward(name, op, args)
         if self.closed:
             raise StoreClosed(f"this async {self.adapter.name} store is closed; open a new one")
         async with self.in_flight:
