@@ -37,7 +37,6 @@ UNIT_TOLERANCE = 1e-6
 #: ... or below float32 epsilon (1.19e-7); we normalise below this bound ourselves, with a margin.
 TINY = 1e-6
 #: Every field is set on the results we build (passing the set saves pydantic computing it per result).
-MATCH_FIELDS = frozenset(Match.model_fields)
 
 
 def open_engine(config: QdrantConfig) -> Engine:
@@ -175,24 +174,15 @@ class QdrantAdapter(Adapter):
         if metric == "cosine":
             vectors = _scaled_up(vectors)
         results = self.engine.query(name, vectors, k, self._clause(where), self._fields(shape, include), with_vector)
-        read = self.layout.read
+        read, match = self.layout.read, Match.trusted
         answer: list[list[Match]] = []
         for hits in results:
             matches = []
             for hit in hits:
                 record_id, document, metadata, norm = read(hit.payload, hit, include)
                 score = float(scores.from_similarity(metric, hit.score))
-                matches.append(
-                    Match.model_construct(
-                        _fields_set=MATCH_FIELDS,
-                        id=record_id,
-                        score=score,
-                        distance=float(scores.distance(metric, score)),
-                        vector=self._vector(hit, shape, norm) if with_vector else None,
-                        document=document,
-                        metadata=metadata,
-                    )
-                )
+                vector = self._vector(hit, shape, norm) if with_vector else None
+                matches.append(match(record_id, score, float(scores.distance(metric, score)), vector, document, metadata))
             answer.append(matches)
         return answer
 
