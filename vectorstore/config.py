@@ -29,7 +29,8 @@ DEFAULT_DIRECTORY = ".vectorstore"
 TOML_FILE = "vectorstore.toml"
 SECRET_KEYS = frozenset({"api_key", "password", "token"})
 _STORE_KEYS = (
-    "isolation", "timeout_s", "circuit_failures", "circuit_cooldown_s", "worker_threads", "heal", "none_values"
+    "isolation", "timeout_s", "circuit_failures", "circuit_cooldown_s", "worker_threads", "reply_spin_ms", "heal",
+    "none_values",
 )
 
 
@@ -57,6 +58,9 @@ class StoreSettings(BaseModel):
     circuit_cooldown_s: float = Field(default=30.0, gt=0)
     #: Threads an isolated store's worker serves requests on (1 for an adapter that is not thread-safe).
     worker_threads: int = Field(default=8, ge=1)
+    #: How long a lone call to an isolated store may poll for its reply instead of sleeping (``IsolationPolicy``;
+    #: None: its default, 10 ms, or 0 for the primary of a shadowed store that mirrors reads).
+    reply_spin_ms: float | None = Field(default=None, ge=0)
     #: What opening the store does about damaged collections (docs/durability.md): ``off`` nothing; ``repair`` runs
     #: the doctor's cheap checks and repairs a damaged collection before serving it (refusing it, as ``quarantine``
     #: does, when the repair is impossible or incomplete); ``quarantine`` refuses its calls with

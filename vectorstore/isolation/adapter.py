@@ -40,10 +40,12 @@ class IsolatedAdapter(Adapter):
         self._adapter_name = resolved.spec.name
         if policy is None:
             settings = resolved.settings
+            spin = {} if settings.reply_spin_ms is None else {"reply_spin_ms": settings.reply_spin_ms}
             policy = IsolationPolicy(
                 circuit_failures=settings.circuit_failures,
                 circuit_cooldown_s=settings.circuit_cooldown_s,
                 worker_threads=settings.worker_threads,
+                **spin,
             )
         self._supervisor = Supervisor(resolved, policy)
         #: What the worker's adapter declared when it started (no round trip per call).
