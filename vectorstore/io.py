@@ -5,7 +5,8 @@ application can load the same files the command line loads. Records come out as 
 (``{"id", "vector", "document", "metadata"}``), or validated for a collection as one
 :class:`~vectorstore.batch.RecordBatch` (:func:`read_records`), which ``VectorStore.upsert`` takes as it is. A
 malformed file raises :class:`~vectorstore.errors.InvalidInput` naming the file and line; a record the contract
-refuses raises the same error an upsert would, naming the record.
+refuses raises the same error an upsert would, naming the record. Datetime and date metadata values are written
+``{"$datetime": "2024-05-01T12:00:00+00:00"}`` and ``{"$date": "2024-05-01"}`` (:mod:`vectorstore.typedjson`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from . import validation
+from . import typedjson, validation
 from .batch import RecordBatch
 from .errors import InvalidInput, InvalidRecord
 
@@ -118,6 +119,8 @@ def _open(path: Path) -> IO[str]:
 
 def _loads(text: str, where: str) -> Any:
     try:
-        return json.loads(text)
+        return typedjson.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})") from None
+    except ValueError as exc:  # a {"$datetime": ...} or {"$date": ...} that is not ISO 8601
+        raise InvalidInput(f"{where}: {exc}") from None

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from .. import indexes as payload_indexes
 from .. import open as open_store
-from .. import validation
+from .. import typedjson, validation
 from ..config import resolve
 from ..errors import CollectionNotFound, InvalidInput
 from ..indexes import IndexKind
@@ -48,9 +48,11 @@ def _json_option(text: Optional[str], what: str) -> Any:
     if text is None:
         return None
     try:
-        return json.loads(text)
+        return typedjson.loads(text)
     except json.JSONDecodeError as exc:
         raise fail(f"{what} is not valid JSON: {exc}", code=2) from None
+    except ValueError as exc:  # a {"$datetime": ...} or {"$date": ...} that is not ISO 8601
+        raise fail(f"{what}: {exc}", code=2) from None
 
 
 @command()
@@ -242,4 +244,4 @@ def demo(url: Optional[str] = UrlOption, collection: str = CollectionOption) -> 
             print_matches(f"query: {text}", store.search(collection, embedding, 3))
         text, embedding = read_queries(SAMPLE_QUERIES)[0]
         where = {"has_example": True}
-        print_matches(f"query: {text}  where {json.dumps(where)}", store.search(collection, embedding, 3, where=where))
+        print_matches(f"query: {text}  where {typedjson.dumps(where)}", store.search(collection, embedding, 3, where=where))

@@ -27,6 +27,7 @@ from rich.progress import (
 from rich.text import Text
 
 from .. import open as open_store
+from .. import typedjson
 from ..config import resolve
 from ..io import read_queries
 from ..migration import DEFAULT_CHECKPOINT_DIRECTORY, CollectionReport, Observer, Report, SalvageResult, write_report
@@ -103,9 +104,11 @@ def _wheres(texts: Optional[list[str]]) -> list[dict[str, Any]]:
     wheres = []
     for text in texts or []:
         try:
-            value = json.loads(text)
+            value = typedjson.loads(text)
         except json.JSONDecodeError as exc:
             raise fail(f"--where {text!r} is not valid JSON: {exc}", code=2) from None
+        except ValueError as exc:  # a {"$datetime": ...} or {"$date": ...} that is not ISO 8601
+            raise fail(f"--where {text!r}: {exc}", code=2) from None
         if not isinstance(value, dict):
             raise fail(f"--where {text!r} must be a JSON object", code=2)
         wheres.append(value)
@@ -159,7 +162,7 @@ def print_collection(item: CollectionReport) -> None:
     if item.trial is not None:
         t = item.trial
         for s in t.slices:
-            label = escape("unfiltered" if s.where is None else f"where {json.dumps(s.where)}")
+            label = escape("unfiltered" if s.where is None else f"where {typedjson.dumps(s.where)}")
             if s.error:
                 console.print(f"{name}: trial {label}: [red]{escape(s.error)}[/]")
                 continue

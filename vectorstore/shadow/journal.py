@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from . import codec
+from .. import typedjson
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS entries (seq INTEGER PRIMARY KEY AUTOINCREMENT, collection TEXT NOT NULL, "
@@ -98,7 +98,7 @@ class Journal:
 
     def append(self, collection: str, op: str, target: str, payload: dict[str, Any] | str, vectors: bytes | None = None) -> int:
         """Write one entry durably (one transaction) and return its ``seq``."""
-        text = payload if isinstance(payload, str) else codec.dumps(payload)
+        text = payload if isinstance(payload, str) else typedjson.dumps(payload)
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO entries (collection, op, target, created, payload, vectors) VALUES (?, ?, ?, ?, ?, ?)",
@@ -118,7 +118,7 @@ class Journal:
             "ORDER BY seq LIMIT ?",
             (after, upto if upto is not None else 2**62, limit),
         )
-        return [Entry(r[0], r[1], r[2], r[3], r[4], codec.loads(r[5]), r[6]) for r in rows]
+        return [Entry(r[0], r[1], r[2], r[3], r[4], typedjson.loads(r[5]), r[6]) for r in rows]
 
     def last_per_collection(self, after: int) -> list[Entry]:
         """The newest entry of each collection after ``after``: the only ones the primary may not have taken."""
