@@ -6,6 +6,7 @@ Each bug copies a real backend behaviour from ``notes/backends.md`` or a classic
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -72,11 +73,21 @@ def _translate(node: Node | None, bug: str) -> Node | None:
         return And((Condition(node.key, "$exists", True), node))
     if isinstance(node, Condition) and bug == "bool-is-int" and node.op == "$eq" and type(node.value) is bool:
         return Or((node, Condition(node.key, "$eq", int(node.value))))
+    if isinstance(node, Condition) and bug == "datetime-seconds":
+        return Condition(node.key, node.op, _to_seconds(node.value))  # type: ignore[arg-type]
     return node
 
 
+def _to_seconds(value: Any) -> Any:
+    """A datetime operand cut to whole seconds (a time stored as integer seconds, not microseconds)."""
+    if isinstance(value, tuple):
+        return tuple(_to_seconds(item) for item in value)
+    return value.replace(microsecond=0) if isinstance(value, dt.datetime) else value
+
+
 class Filters(MemoryAdapter):
-    """Qdrant's MatchExcept (``$ne`` drops records without the field) or qdrant-edge's bool-as-int matching."""
+    """Qdrant's MatchExcept (``$ne`` drops records without the field), qdrant-edge's bool-as-int matching, or
+    datetime operands compared at whole seconds."""
 
     def __init__(self, bug: str) -> None:
         super().__init__()
@@ -105,6 +116,17 @@ class IntsBecomeFloats(MemoryAdapter):
         if batch.metadatas is None:
             return batch
         metadatas = [{k: float(v) if type(v) is int else v for k, v in m.items()} for m in batch.metadatas]
+        return RecordBatch(batch.ids, batch.vectors, batch.documents, metadatas)
+
+
+class DatetimesAsStrings(MemoryAdapter):
+    """A backend keeping datetimes and dates as the ISO strings it was sent (Chroma's metadata has no time type)."""
+
+    def get(self, name: str, ids: list[str], include: frozenset[str]) -> RecordBatch:
+        batch = super().get(name, ids, include)
+        if batch.metadatas is None:
+            return batch
+        metadatas = [{k: v.isoformat() if isinstance(v, dt.date) else v for k, v in m.items()} for m in batch.metadatas]
         return RecordBatch(batch.ids, batch.vectors, batch.documents, metadatas)
 
 
@@ -187,6 +209,8 @@ VARIANTS: dict[str, Any] = {
     "ne-excludes-missing": lambda: Filters("ne-excludes-missing"),
     "bool-is-int": lambda: Filters("bool-is-int"),
     "ints-become-floats": IntsBecomeFloats,
+    "datetimes-as-strings": DatetimesAsStrings,
+    "datetime-seconds": lambda: Filters("datetime-seconds"),
     "normalised": NormalisedVectors,
     "scan-repeats": ScanRepeats,
     "truncates": TruncatesBatches,
