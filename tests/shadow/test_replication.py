@@ -52,6 +52,27 @@ def test_every_kind_of_write_reaches_the_shadow_in_order(pair: Pair) -> None:
         assert [info.name for info in shadow_store.list_collections()] == ["docs"]
 
 
+def test_payload_indexes_reach_the_shadow(pair: Pair) -> None:
+    """Declared with the collection or later, and carried by a backfill of a collection the shadow never saw."""
+    rng = np.random.default_rng(4)
+    with vectorstore.open(pair.primary) as primary:  # before the shadow existed: only a backfill brings it over
+        primary.create_collection("early", DIMENSION, indexes={"t": "keyword"})
+        primary.upsert("early", **records(0, 20, rng))
+    with pair.open() as store:
+        store.create_collection("docs", DIMENSION, indexes={"n": "integer"})
+        store.create_index("docs", "t", "keyword")
+        store.upsert("docs", **records(0, 20, rng))
+        with pytest.raises(InvalidInput):
+            store.create_index("docs", "x", "fuzzy")  # refused before anything is journaled
+        assert store.backfill(["early"], timeout=DRAIN_S)
+        assert store.wait_caught_up(DRAIN_S)
+        assert store.stats()["shadow"]["applier"]["replay_errors"] == 0
+    with vectorstore.open(pair.shadow) as shadow_store:
+        assert shadow_store.list_indexes("docs") == {"n": "integer", "t": "keyword"}
+        assert shadow_store.list_indexes("early") == {"t": "keyword"}
+        assert shadow_store.count("docs", where={"t": "t1"}) == sum(1 for j in range(20) if j % 5 and j % 3 == 1)
+
+
 def test_a_locked_shadow_never_fails_the_caller_and_the_journal_drains_after(pair: Pair, tmp_path: Path) -> None:
     rng = np.random.default_rng(2)
     holder = subprocess.Popen(

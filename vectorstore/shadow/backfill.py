@@ -63,7 +63,7 @@ def _run(applier: Applier, request: Backfill) -> None:
             raise_unavailable(applier)
         primary = applier.owner.primary
         info = primary.get_collection(name)
-        shadow.create_collection(name, info.dimension, info.metric, exist_ok=True)
+        shadow.create_collection(name, info.dimension, info.metric, exist_ok=True, indexes=primary.list_indexes(name))
         started, copied = time.perf_counter(), 0
         for batch in primary.scan_batches(name, batch_size=COPY_BATCH, include=ALL_FIELDS):
             if applier.stopping.is_set():

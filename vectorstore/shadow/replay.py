@@ -69,19 +69,20 @@ def merged_batch(group: Group) -> RecordBatch:
 
 
 def apply(store: VectorStore, group: Group, shapes: VectorStore | None = None) -> None:
-    """Apply one group to ``store``. A record write to a collection ``store`` lacks creates it with the shape
-    ``shapes`` (the primary) gives; if that store lacks it too, a later entry of the journal deletes it, and the
-    write is skipped."""
+    """Apply one group to ``store``. A record write or index declaration for a collection ``store`` lacks creates it
+    with the shape and indexes ``shapes`` (the primary) gives; if that store lacks it too, a later entry of the
+    journal deletes it, and the write is skipped."""
     try:
         _apply(store, group)
     except CollectionNotFound:
-        if shapes is None or group.op not in ("upsert", "delete"):
+        if shapes is None or group.op not in ("upsert", "delete", "create_index"):
             raise
         try:
             info = shapes.get_collection(group.collection)
         except CollectionNotFound:
             return
-        store.create_collection(group.collection, info.dimension, info.metric, exist_ok=True)
+        store.create_collection(group.collection, info.dimension, info.metric, exist_ok=True,
+                                indexes=shapes.list_indexes(group.collection))
         _apply(store, group)
 
 
@@ -94,8 +95,11 @@ def _apply(store: VectorStore, group: Group) -> None:
             store.delete(name, ids=payload["ids"])
         else:
             store.delete(name, where=payload.get("where"), document=payload.get("document"))
-    elif group.op == "create_collection":
-        store.create_collection(name, payload["dimension"], payload["metric"], exist_ok=True)
+    elif group.op == "create_collection":  # entries of older journals have no "indexes"
+        store.create_collection(name, payload["dimension"], payload["metric"], exist_ok=True,
+                                indexes=payload.get("indexes"))
+    elif group.op == "create_index":
+        store.create_index(name, payload["key"], payload["kind"])
     elif group.op == "delete_collection":
         store.delete_collection(name, missing_ok=True)
     else:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from .. import indexes as payload_indexes
 from .. import validation
 from ..batch import RecordBatch
 from ..errors import BackendError, BackendUnavailable, InvalidInput
@@ -166,12 +167,20 @@ class ShadowedStore(VectorStore):
         self.applier.wake.set()
         return result
 
-    def create_collection(self, name: str, dimension: int, metric: Metric = "cosine",
-                          exist_ok: bool = False) -> CollectionInfo:
+    def create_collection(self, name: str, dimension: int, metric: Metric = "cosine", exist_ok: bool = False,
+                          indexes: Mapping[str, str] | None = None) -> CollectionInfo:
         clean = validation.collection_name(name)
-        payload = {"dimension": validation.dimension(dimension), "metric": validation.metric(metric)}
+        payload = {"dimension": validation.dimension(dimension), "metric": validation.metric(metric),
+                   "indexes": payload_indexes.indexes(indexes, f"collection {clean!r}")}
         return self._journaled(clean, "create_collection", payload, None,
-                               lambda: super(ShadowedStore, self).create_collection(name, dimension, metric, exist_ok))
+                               lambda: super(ShadowedStore, self).create_collection(
+                                   name, dimension, metric, exist_ok, indexes))
+
+    def create_index(self, name: str, key: str, kind: str) -> None:
+        clean = validation.collection_name(name)
+        key, checked = payload_indexes.declaration(key, kind, f"collection {clean!r}")
+        self._journaled(clean, "create_index", {"key": key, "kind": checked}, None,
+                        lambda: super(ShadowedStore, self).create_index(name, key, checked))
 
     def delete_collection(self, name: str, missing_ok: bool = False) -> None:
         clean = validation.collection_name(name)
