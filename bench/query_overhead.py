@@ -20,6 +20,7 @@ Targets: isolated / raw <= 1.15 at 1k and <= 1.05 at 100k; none / raw <= 1.05 at
 
     python bench/query_overhead.py              # 1k and 10k
     python bench/query_overhead.py --large      # also 100k (loading takes minutes)
+    python bench/query_overhead.py --reply-spin-ms 10   # a lone isolated call polls for its reply
 """
 
 from __future__ import annotations
@@ -88,14 +89,16 @@ def _burst(call: Callable[[np.ndarray], object], calls: int) -> float:
     return statistics.median(times)
 
 
-def _measure(n: int, data: np.ndarray, queries: np.ndarray, rounds: int, root: Path) -> dict[str, float]:
+def _measure(
+    n: int, data: np.ndarray, queries: np.ndarray, rounds: int, root: Path, spin_ms: float
+) -> dict[str, float]:
     """Median latency (s) of each side at ``n`` records."""
     direct_dir, isolated_dir = root / f"direct{n}", root / f"isolated{n}"
     options = f"ef_search={EF_SEARCH}"
     _load(f"chroma://{direct_dir}?isolation=none&{options}", data[:n], 1_000)
     shutil.copytree(direct_dir, isolated_dir)
     none = vectorstore.open(f"chroma://{direct_dir}?isolation=none&{options}")
-    isolated = vectorstore.open(f"chroma://{isolated_dir}?isolation=process&{options}")
+    isolated = vectorstore.open(f"chroma://{isolated_dir}?isolation=process&{options}&reply_spin_ms={spin_ms}")
     raw = chromadb.PersistentClient(path=str(direct_dir), settings=Settings(anonymized_telemetry=False))
     collection = raw.get_collection(NAME, embedding_function=None)
     ef = ((collection.configuration_json or {}).get("hnsw") or {}).get("ef_search")
@@ -137,6 +140,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--queries", type=int, default=200, help="queries per side per round")
     parser.add_argument("--large", action="store_true", help="also measure 100,000 records")
+    parser.add_argument("--reply-spin-ms", type=float, default=0.0,
+                        help="the isolated store's reply_spin_ms (default 0, the store's default; 10 polls)")
     args = parser.parse_args()
 
     sizes = [1_000, 10_000] + ([100_000] if args.large else [])
@@ -146,7 +151,8 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="query-overhead-"))
     print(
         f"{args.dimension}-d float32, k={K}, ef_search {EF_SEARCH} on every side, {args.rounds} rounds of "
-        f"{args.queries} queries per side; Python {sys.version.split()[0]}, chromadb {chromadb.__version__}"
+        f"{args.queries} queries per side, isolated reply_spin_ms={args.reply_spin_ms:g}; Python "
+        f"{sys.version.split()[0]}, chromadb {chromadb.__version__}"
     )
     print(
         f"{'records':>8} {'raw ms':>8} {'none ms':>8} {'iso ms':>8} {'none/raw':>9} {'iso/raw':>8} "
@@ -154,7 +160,7 @@ def main() -> int:
     )
     try:
         for n in sizes:
-            result = _measure(n, data, queries, args.rounds, root)
+            result = _measure(n, data, queries, args.rounds, root, args.reply_spin_ms)
             raw, none, isolated = result["raw"], result["none"], result["isolated"]
             print(
                 f"{n:>8} {raw * 1e3:8.3f} {none * 1e3:8.3f} {isolated * 1e3:8.3f} {none / raw:9.3f} "

@@ -8,6 +8,7 @@ which goes first), and the medians of the rounds are compared. Prints:
 - how long after the round's last write the journal had drained (the applier keeps pace when this stays small).
 
     python bench/shadow.py --rounds 5 --batches 20
+    python bench/shadow.py --reply-spin-ms 10       # both stores' lone calls poll for their replies
 """
 
 from __future__ import annotations
@@ -37,10 +38,12 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--size", type=int, default=100)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--reply-spin-ms", type=float, default=0.0, help="both stores' reply_spin_ms (default 0)")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     root = Path(tempfile.mkdtemp(prefix="bench-shadow-"))
-    plain_url, primary_url = f"chroma://{root}/plain", f"chroma://{root}/primary"
+    spin = f"?reply_spin_ms={args.reply_spin_ms}"
+    plain_url, primary_url = f"chroma://{root}/plain{spin}", f"chroma://{root}/primary{spin}"
     config = {"url": primary_url, "shadow": {"url": f"qdrant://{root}/shadow", "mirror_fraction": 0.1, "seed": 0,
                                              "journal": str(root / "journal.sqlite")}}
     upsert_ratio, query_ratio = [], []

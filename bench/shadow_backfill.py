@@ -1,11 +1,11 @@
 """Backfill while live (issue 14): copy a loaded isolated Chroma collection onto a Qdrant Edge shadow while a writer
 keeps upserting, overwriting and deleting at a paced rate, and report how long it takes to converge.
 
-The primary is loaded first (``--n`` x 384, not timed) and reopened shadowed; the writer thread then sends
-``--rate`` records per second (batches of ``--batch`` every ``batch / rate`` seconds: new ids, overwrites of loaded
-ids, and a delete every tenth batch; ``--writers`` threads share the rate) while ``ShadowedStore.backfill`` runs. Printed: the copy and replay phases,
-the time to converge, the write rate reached, and an equality check of the two stores from outside (every id, every
-vector within float32 rounding, every metadata), which must hold.
+The primary is loaded first (``--n`` x 384, not timed) and reopened shadowed; writer threads (``--writers``) then
+send ``--rate`` records per second in all (batches of ``--batch``: new ids, overwrites of loaded ids, and a delete
+every tenth batch) while ``ShadowedStore.backfill`` runs. Printed: the copy phase, the time to converge, the write
+rate reached, and an equality check of the two stores from outside (every id, every vector within float32 rounding,
+every metadata), which must hold.
 
     python bench/shadow_backfill.py --n 100000 --rate 200
 """
@@ -52,7 +52,8 @@ class _Writer(threading.Thread):
             while not self.stop.is_set():
                 number += 1
                 if number % 10 == 0:
-                    self.store.delete("docs", ids=list(dict.fromkeys(f"r{i}" for i in rng.integers(0, self.n, self.batch))))
+                    doomed = dict.fromkeys(f"r{i}" for i in rng.integers(0, self.n, self.batch))
+                    self.store.delete("docs", ids=list(doomed))
                 else:
                     fresh = number % 2 == 0
                     ids = ([f"w{self.seed}-{number}-{i}" for i in range(self.batch)] if fresh

@@ -3,7 +3,7 @@
 Each round builds a shadowed store (isolated Chroma primary, Qdrant Edge shadow) whose shadow path is locked by
 another process, so the applier cannot open it: ``--records`` records are written in batches of ``--batch`` and
 only journaled. Then the lock is released and the backlog replays; the replay rate is timed from the moment the
-applier has opened the shadow to the drained journal (its back-off before it retries the shadow is not counted). The bare side
+applier has opened the shadow to the drained journal (its back-off before it retries is not counted). The bare side
 upserts the same batches into a fresh Qdrant Edge store through ``vectorstore.open`` (what the applier calls). The
 two sides alternate which goes first from round to round; medians of the rounds are compared.
 

@@ -59,7 +59,7 @@ class StoreSettings(BaseModel):
     #: Threads an isolated store's worker serves requests on (1 for an adapter that is not thread-safe).
     worker_threads: int = Field(default=8, ge=1)
     #: How long a lone call to an isolated store may poll for its reply instead of sleeping (``IsolationPolicy``;
-    #: None: its default, 10 ms, or 0 for the primary of a shadowed store that mirrors reads).
+    #: None: its default, 0).
     reply_spin_ms: float | None = Field(default=None, ge=0)
     #: What opening the store does about damaged collections (docs/durability.md): ``off`` nothing; ``repair`` runs
     #: the doctor's cheap checks and repairs a damaged collection before serving it (refusing it, as ``quarantine``

@@ -16,11 +16,16 @@ from vectorstore.io import read_records
 from .test_cli import invoke, pickled_in_process, write_jsonl  # noqa: F401 - pickled_in_process is a fixture
 
 UTC = dt.timezone.utc
-WHEN = [dt.datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC), dt.datetime(2024, 5, 2, tzinfo=dt.timezone(dt.timedelta(hours=2)))]
+WHEN = [
+    dt.datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC),
+    dt.datetime(2024, 5, 2, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+]
 
 
 def test_round_trip_keeps_every_kind_apart() -> None:
-    value = {"t": WHEN[0], "d": dt.date(2024, 5, 1), "n": [1, 1.0, True, None, "2024-05-01"], "o": {"$datetime": 1, "x": 2}}
+    value = {
+        "t": WHEN[0], "d": dt.date(2024, 5, 1), "n": [1, 1.0, True, None, "2024-05-01"], "o": {"$datetime": 1, "x": 2}
+    }
     text = typedjson.dumps(value)
     back = typedjson.loads(text)
     assert back == value

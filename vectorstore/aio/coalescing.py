@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-#: A query call's arguments after the collection name: (vectors, k, where, include), as ``Adapter.query`` takes them.
+#: Makes one adapter call from ``(name, vectors, k, where, include)``, the arguments ``Adapter.query`` takes.
 _Run = Callable[[tuple[Any, ...]], Awaitable[Any]]
 
 

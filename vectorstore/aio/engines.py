@@ -61,9 +61,8 @@ class ExecutorEngine:
         self.closed = False
         size = threads or (DEFAULT_THREADS if inner.capabilities.thread_safe else 1)
         self.pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"vectorstore-aio-{self.adapter.name}")
-        self.queries = QueryCoalescer(
-            self._query, lanes=self.lanes(size), max_rows=min(inner.capabilities.max_batch or MAX_MERGED_ROWS, MAX_MERGED_ROWS)
-        )
+        rows = min(inner.capabilities.max_batch or MAX_MERGED_ROWS, MAX_MERGED_ROWS)
+        self.queries = QueryCoalescer(self._query, lanes=self.lanes(size), max_rows=rows)
 
     def lanes(self, threads: int) -> int:
         """How many calls of one kind run at once (see :mod:`.coalescing`): one per pool thread."""

@@ -244,4 +244,5 @@ def demo(url: Optional[str] = UrlOption, collection: str = CollectionOption) -> 
             print_matches(f"query: {text}", store.search(collection, embedding, 3))
         text, embedding = read_queries(SAMPLE_QUERIES)[0]
         where = {"has_example": True}
-        print_matches(f"query: {text}  where {typedjson.dumps(where)}", store.search(collection, embedding, 3, where=where))
+        matches = store.search(collection, embedding, 3, where=where)
+        print_matches(f"query: {text}  where {typedjson.dumps(where)}", matches)

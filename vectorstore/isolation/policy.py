@@ -45,9 +45,10 @@ class IsolationPolicy(BaseModel):
     #: collection whatever it is). An adapter that is not ``thread_safe`` is served on one thread.
     worker_threads: int = Field(default=8, ge=1)
     #: A lone call whose operation's replies typically come within this time polls for its reply rather than
-    #: sleeping until it comes, which saves the 0.2-0.5 ms a wake-up takes on a VM, on the caller's core, which would
-    #: otherwise be idle (``bench/query_overhead.py``). 0 turns it off.
-    reply_spin_ms: float = Field(default=10.0, ge=0)
+    #: sleeping until it comes: it saves the 0.2-0.5 ms a wake-up takes on a VM (``bench/query_overhead.py``), but
+    #: burns the caller's core meanwhile and takes turns for the GIL with the host's busy threads
+    #: (``bench/shadow.py``), so it is off unless asked for (10 suits a single-threaded pipeline).
+    reply_spin_ms: float = Field(default=0.0, ge=0)
 
 
 def current_timeout() -> float | None:

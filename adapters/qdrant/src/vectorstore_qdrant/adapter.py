@@ -36,7 +36,6 @@ SCROLL_PAGE = 512
 UNIT_TOLERANCE = 1e-6
 #: ... or below float32 epsilon (1.19e-7); we normalise below this bound ourselves, with a margin.
 TINY = 1e-6
-#: Every field is set on the results we build (passing the set saves pydantic computing it per result).
 
 
 def open_engine(config: QdrantConfig) -> Engine:
@@ -182,7 +181,8 @@ class QdrantAdapter(Adapter):
                 record_id, document, metadata, norm = read(hit.payload, hit, include)
                 score = float(scores.from_similarity(metric, hit.score))
                 vector = self._vector(hit, shape, norm) if with_vector else None
-                matches.append(match(record_id, score, float(scores.distance(metric, score)), vector, document, metadata))
+                distance = float(scores.distance(metric, score))
+                matches.append(match(record_id, score, distance, vector, document, metadata))
             answer.append(matches)
         return answer
 
