@@ -22,6 +22,7 @@ from ..models import Match
 from ..registry import fix_plugins, registry
 from ..sample import QUERIES as SAMPLE_QUERIES
 from ..sample import RECORDS as SAMPLE_RECORDS
+from ..sharing import local_path
 from .app import URL_HELP, command, console, errors, fail
 
 DEFAULT_COLLECTION = "rag_documents"
@@ -57,7 +58,8 @@ def _json_option(text: Optional[str], what: str) -> Any:
 
 @command()
 def info(url: Optional[str] = UrlOption) -> None:
-    """Adapters found (versions, URL schemes, capabilities) and the store the configuration resolves to."""
+    """Adapters found (versions, URL schemes, capabilities), the store the configuration resolves to, and the
+    collections its host has quarantined (read from the store's quarantine record: the store is not opened)."""
     table = Table(title="adapters")
     for column in ("name", "version", "schemes", "isolation", "capabilities"):
         table.add_column(column)
@@ -85,6 +87,12 @@ def info(url: Optional[str] = UrlOption) -> None:
         errors.print(f"[bold yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
     resolved = resolve(url)
     console.print(f"store: [bold]{resolved.url}[/] (from {resolved.source}, isolation {resolved.isolation})")
+    directory = local_path(resolved)
+    if directory is not None:  # imported here: the isolation package is not needed by stores without a directory
+        from ..isolation import quarantine_record
+
+        for line in quarantine_record.describe(quarantine_record.read(directory), resolved.url):
+            console.print(escape(line), highlight=False, soft_wrap=True)
 
 
 @command()

@@ -24,7 +24,9 @@ back, since they are how to get out: a successful one lifts the quarantine at on
 
 Thresholds and cool-down are the circuit's (``circuit_failures``, ``circuit_cooldown_s``): the same judgement, per
 collection. Quarantines are in ``stats()["quarantined"]`` and announced by the ``collection_quarantined`` and
-``collection_released`` events. They live in the host: reopening the store starts afresh.
+``collection_released`` events. They live in the host: reopening the store starts afresh. For other processes
+(``vectorstore info``), a host whose store has a local directory keeps a record of them beside the store's files
+(:mod:`.quarantine_record`): this module only hands each new state to its ``recorder``.
 """
 
 from __future__ import annotations
@@ -34,13 +36,21 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ..errors import CollectionQuarantined
 from ..events import emit
 
 #: Operations a quarantine never holds back: they are the way out of it.
 REMEDIES = frozenset({"repair", "delete_collection"})
+
+
+class Recorder(Protocol):
+    """Told the quarantined collections after each quarantine and release (:class:`.quarantine_record.Recorder`)."""
+
+    def record(self, version: int, quarantined: dict[str, dict[str, Any]]) -> None:
+        """``quarantined``: ``{collection: {"crashes", "last", "times_quarantined"}}``; ``version`` grows with each
+        state, so a state that arrives after a newer one can be dropped. Called outside the lock; must not raise."""
 
 
 @dataclass
@@ -59,12 +69,20 @@ class FaultDomains:
     """Thread-safe (own lock): fed by whichever host thread sees a call end or a worker die."""
 
     def __init__(
-        self, label: str, threshold: int, cooldown_s: float, clock: Callable[[], float] = time.monotonic
+        self,
+        label: str,
+        threshold: int,
+        cooldown_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        recorder: Recorder | None = None,
     ) -> None:
         self.label = label
         self.threshold = threshold
         self.cooldown_s = cooldown_s
         self.clock = clock
+        self.recorder = recorder
+        #: Counts the quarantine states handed to the recorder.
+        self._version = 0
         self._lock = threading.Lock()
         self._domains: dict[str, _Domain] = {}
         #: The collections charged with deaths since a call last returned, and the deaths the circuit did not count.
@@ -106,6 +124,8 @@ class FaultDomains:
                 domain.probe_at = None  # the probe failed without a death: the next call after the cool-down tries
                 return
             del self._domains[collection]
+            state = self._state()
+        self._record(state)
         how = "repaired" if op == "repair" else "deleted" if op == "delete_collection" else f"{op} succeeded"
         emit("collection_released", self.label, collection=collection, how=how, crashes=domain.crashes)
 
@@ -136,6 +156,8 @@ class FaultDomains:
             if opened:
                 domain.quarantined_at = self.clock()
                 domain.times_quarantined += 1
+            state = self._state() if domain.quarantined_at is not None else None  # its crash count changed too
+        self._record(state)
         if opened:
             emit(
                 "collection_quarantined",
@@ -155,6 +177,21 @@ class FaultDomains:
         with self._lock:
             domain = self._domains.get(collection)
             return domain is not None and domain.quarantined_at is not None
+
+    def _state(self) -> tuple[int, dict[str, dict[str, Any]]] | None:
+        """Under the lock: the quarantines for the recorder, numbered (None without a recorder)."""
+        if self.recorder is None:
+            return None
+        self._version += 1
+        return self._version, {
+            name: {"crashes": domain.crashes, "last": domain.last, "times_quarantined": domain.times_quarantined}
+            for name, domain in self._domains.items()
+            if domain.quarantined_at is not None
+        }
+
+    def _record(self, state: tuple[int, dict[str, dict[str, Any]]] | None) -> None:
+        if state is not None and self.recorder is not None:
+            self.recorder.record(*state)
 
     def snapshot(self) -> dict[str, dict[str, Any]]:
         """The quarantined collections, for ``stats()["quarantined"]``."""

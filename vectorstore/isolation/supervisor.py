@@ -28,6 +28,7 @@ from ..errors import BackendUnavailable, StoreClosed, VectorStoreError, WorkerTi
 from ..events import emit
 from ..models import Capabilities
 from ..operations import Op, collection_of
+from ..sharing import local_path
 from . import reports
 from .arena import Arena
 from .circuit import CircuitBreaker
@@ -36,6 +37,7 @@ from .gate import Gate
 from .policy import IsolationPolicy, current_timeout
 from .process import CallTimedOut, Death, NotSent, OnReply, Pending, WorkerDied, WorkerProcess
 from .protocol import Failure, Hello, Reply, Request, decode_result
+from .quarantine_record import Recorder
 from .scans import HostScans, WorkerReplaced
 from .stats import Stats
 from .submitted import TAKE, Submitted
@@ -60,7 +62,12 @@ class Supervisor:
         self.policy = policy
         self.stats = Stats(policy.latency_window)
         self.circuit = CircuitBreaker(policy.circuit_failures, policy.circuit_cooldown_s)
-        self.domains = FaultDomains(self.label, policy.circuit_failures, policy.circuit_cooldown_s)
+        directory = local_path(resolved)
+        #: Other processes see this host's quarantines in a file beside the store's (:mod:`.quarantine_record`).
+        self.record = None if directory is None else Recorder(directory, self.label, policy.circuit_cooldown_s)
+        self.domains = FaultDomains(
+            self.label, policy.circuit_failures, policy.circuit_cooldown_s, recorder=self.record
+        )
         #: Guards the worker's life: starting one, accounting for a death, the circuit, closing.
         self._lock = threading.Lock()
         self._gate = Gate()
@@ -496,6 +503,8 @@ class Supervisor:
         """Stop the worker politely (its backend flushes and closes); idempotent; a forked child does nothing."""
         if os.getpid() != self._owner_pid:
             return
+        if self.record is not None:
+            self.record.close()  # the quarantines end with this store
         if not self._gate.enter(exclusive=True, timeout=self.policy.stop_timeout_s):
             self._closed = True  # calls have run too long: end their worker; they raise StoreClosed
             worker = self._worker
