@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+import vectorstore
 from vectorstore.cli import app
 from vectorstore.errors import WorkerCrashed
 from vectorstore.isolation import IsolationPolicy
@@ -22,6 +23,7 @@ from vectorstore.isolation.quarantine_record import (
     RECORD_FILE,
     Recorder,
     describe,
+    forget,
     process_alive,
     read,
     record_path,
@@ -151,6 +153,21 @@ def test_an_unreadable_record_is_reported_not_raised(tmp_path: Path, content: by
     assert found is not None and found.problem is not None and problem in found.problem
 
 
+def test_forget_drops_healthy_collections_only_from_the_record_of_a_host_that_is_gone(tmp_path: Path) -> None:
+    live = recorder(tmp_path)
+    live.record(1, {"bad": BAD})
+    forget(tmp_path, ["bad"])  # the host still has it quarantined: its record is its own
+    assert read(tmp_path) is not None
+    live.close()
+    forget(tmp_path, ["other"])
+    forget(tmp_path, ["bad"])
+    assert read(tmp_path) is None
+    recorder(tmp_path, pid=ended_pid()).record(1, {"bad": BAD, "worse": BAD})
+    forget(tmp_path, ["bad"])
+    found = read(tmp_path)
+    assert found is not None and [q.collection for q in found.quarantines] == ["worse"]
+
+
 def test_process_alive_tells_a_running_process_from_an_ended_one() -> None:
     if os.name != "posix":
         assert process_alive(os.getpid()) is None  # Windows: os.kill would end it, so it cannot tell
@@ -182,6 +199,20 @@ def test_info_says_a_garbled_record_is_unreadable_and_exits_0(tmp_path: Path) ->
     record_path(directory).write_text("{not json", encoding="utf-8")
     out = info(f"chroma://{directory}")
     assert f"quarantine record {record_path(directory)} is garbled" in out
+
+
+def test_doctor_drops_what_it_finds_healthy_from_an_ended_hosts_record_and_shows_the_rest(tmp_path: Path) -> None:
+    pytest.importorskip("vectorstore_chroma", reason="the chroma adapter (adapters/chroma) is not installed")
+    url = f"chroma://{tmp_path}/c"
+    with vectorstore.open(url, isolation="none") as store:
+        store.create_collection("bad", 2)
+        store.upsert("bad", ["a", "b"], [[1.0, 0.0], [0.0, 1.0]])
+    recorder(tmp_path / "c", pid=ended_pid()).record(1, {"bad": BAD, "dropped": BAD})
+    result = CliRunner().invoke(app, ["doctor", url])
+    assert result.exit_code == 0, result.output
+    found = read(tmp_path / "c")  # "bad" is healthy now; "dropped" was not checked (no such collection)
+    assert found is not None and [q.collection for q in found.quarantines] == ["dropped"]
+    assert "dropped: 3 worker deaths in a row" in result.stdout and "bad: 3" not in result.stdout
 
 
 def test_info_says_nothing_of_quarantines_without_a_record() -> None:

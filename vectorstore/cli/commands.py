@@ -18,6 +18,7 @@ from ..config import resolve
 from ..errors import CollectionNotFound, InvalidInput
 from ..indexes import IndexKind
 from ..io import first_dimension, read_queries, read_records, read_rows, to_batch
+from ..isolation import quarantine_record
 from ..models import Match
 from ..registry import fix_plugins, registry
 from ..sample import QUERIES as SAMPLE_QUERIES
@@ -88,9 +89,7 @@ def info(url: Optional[str] = UrlOption) -> None:
     resolved = resolve(url)
     console.print(f"store: [bold]{resolved.url}[/] (from {resolved.source}, isolation {resolved.isolation})")
     directory = local_path(resolved)
-    if directory is not None:  # imported here: the isolation package is not needed by stores without a directory
-        from ..isolation import quarantine_record
-
+    if directory is not None:
         for line in quarantine_record.describe(quarantine_record.read(directory), resolved.url):
             console.print(escape(line), highlight=False, soft_wrap=True)
 

@@ -3,7 +3,9 @@
 Exit codes: 0 when every collection is healthy (with ``--repair``: every damaged one repaired completely and healthy
 again), 1 when a collection is damaged or quarantined or the store cannot be opened, 2 for usage errors. The checks
 run in a worker process whatever the URL says, so a backend that crashes on its own files cannot take this command
-down: the crash is the verdict (see :mod:`vectorstore.doctor`).
+down: the crash is the verdict (see :mod:`vectorstore.doctor`). Below the verdicts it prints the store's quarantine
+record (:mod:`vectorstore.isolation.quarantine_record`), once it has dropped the collections found healthy from the
+record of a host that is gone.
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from ..config import resolve
 from ..doctor import DEEP_LIMIT, CollectionRepair, DoctorReport, diagnose
+from ..errors import VectorStoreError
 from ..health import CollectionHealth
+from ..isolation import quarantine_record
+from ..sharing import local_path
 from .app import URL_HELP, command, console, errors
 
 STYLES = {"healthy": "green", "damaged": "bold red", "quarantined": "bold yellow"}
@@ -43,10 +49,13 @@ def doctor(
     report = diagnose(
         url, collections=collection, deep=deep, deep_limit=deep_limit, repair=repair, force=force, **options
     )
+    quarantines = _quarantine_record(url, report)
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
     else:
         _print(report)
+        for line in quarantines:
+            console.print(escape(line), highlight=False, soft_wrap=True)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -72,6 +81,26 @@ def _print(report: DoctorReport) -> None:
             " or copy what is readable with `vectorstore migrate --salvage` (docs/durability.md)",
             highlight=False, soft_wrap=True,
         )
+
+
+def _quarantine_record(url: str, report: DoctorReport) -> list[str]:
+    """The lines describing the store's quarantine record (:mod:`vectorstore.isolation.quarantine_record`), once the
+    collections found healthy are dropped from it (when its host is gone)."""
+    try:
+        resolved = resolve(url)
+    except VectorStoreError:
+        return []  # the report says why the store could not be opened
+    directory = local_path(resolved)
+    if directory is None:
+        return []
+    repaired = {item.collection: item.after for item in report.repairs}
+    healthy = [
+        item.collection
+        for item in report.collections
+        if (repaired.get(item.collection) or item).status == "healthy"
+    ]
+    quarantine_record.forget(directory, healthy)
+    return quarantine_record.describe(quarantine_record.read(directory), resolved.url)
 
 
 def _row(item: CollectionHealth) -> tuple[str, ...]:

@@ -10,6 +10,8 @@ now, and ``vectorstore info`` reads it without opening the store (the store's ow
   file is removed. A new host's first change replaces what an earlier host recorded.
 - The host marks the record closed when it closes the store: its quarantines end with it, but the data that crashed
   the worker may still be damaged, which is what the record still says.
+- ``vectorstore doctor`` drops the collections it finds healthy from the record of a host that closed the store or
+  has ended (:func:`forget`).
 - It is a hint, never a condition for a call: a failure to write is logged (a warning the first time, then at debug
   level) and the call goes on. It is not fsynced, since a torn record costs only a "record unreadable" line.
 """
@@ -21,7 +23,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -186,6 +188,28 @@ def read(directory: Path) -> Record | None:
         return Record(path, int(data["pid"]), None if closed is None else str(closed), quarantines)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         return Record(path, problem=f"is garbled ({type(exc).__name__}: {exc})")
+
+
+def forget(directory: Path, healthy: Iterable[str]) -> None:
+    """Drop the ``healthy`` collections (found healthy by ``vectorstore doctor``) from a record whose host closed
+    the store or has ended: its "may still be damaged" no longer holds. A live host's record is its own to change;
+    an unreadable record is left as it is, and a failure to rewrite is logged, never raised."""
+    path = record_path(directory)
+    found = read(directory)
+    if found is None or found.problem is not None or (found.closed is None and process_alive(found.pid) is not False):
+        return
+    names = set(healthy)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        kept = {name: entry for name, entry in data["collections"].items() if name not in names}
+        if kept == data["collections"]:
+            return
+        if not kept:
+            path.unlink(missing_ok=True)
+            return
+        _replace(path, json.dumps({**data, "collections": kept}, indent=1, sort_keys=True))
+    except (OSError, ValueError) as exc:
+        _log.warning("could not update the quarantine record %s: %s", path, exc)
 
 
 def process_alive(pid: int) -> bool | None:
