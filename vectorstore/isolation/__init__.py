@@ -10,8 +10,9 @@ What is forwarded and what is retried after a crash comes from the operation tab
 retry, circuit, events), :mod:`.process` (one worker process), :mod:`.worker` (the worker's main loop),
 :mod:`.scans` (streamed scans on both sides), :mod:`.protocol` and :mod:`.transfer` (messages and their framing),
 :mod:`.arena` (shared memory for vectors), :mod:`.exitcodes` (exit codes in words), :mod:`.reports` (error
-messages), :mod:`.circuit`, :mod:`.stats`, :mod:`.policy` (tunables and per-call timeouts) and :mod:`.faults`
-(test-only fault injection, a wrapper adapter in the worker).
+messages), :mod:`.circuit`, :mod:`.domains` (per-collection quarantine), :mod:`.quarantine_record` (its record
+beside the store's files, for other processes), :mod:`.stats`, :mod:`.policy` (tunables and per-call timeouts) and
+:mod:`.faults` (test-only fault injection, a wrapper adapter in the worker).
 """
 
 from .adapter import IsolatedAdapter
