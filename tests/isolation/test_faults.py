@@ -205,9 +205,9 @@ def test_scan_survives_a_crash_at_its_start_but_not_midway(open_isolated: Opener
     store = open_isolated()
     store.create_collection("docs", 4)
     store.upsert("docs", [f"id{i}" for i in range(10)], np.ones((10, 4), dtype=np.float32))
+    inject(store, "segv", "scan_next")  # the scan asks for its second batch while the first is handed out
     scan = store.scan("docs", batch_size=4)
     assert len(next(scan)) == 4
-    inject(store, "segv", "scan_next")
     with pytest.raises(WorkerCrashed, match="start the scan again"):
         next(scan)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -21,7 +23,7 @@ from vectorstore.isolation.protocol import RemoteTraceback
 from vectorstore.store import VectorStore
 
 from .conftest import Opener
-from .helpers import vectors, worker_pid
+from .helpers import isolated, vectors, worker_pid
 
 N, DIMENSION = 60, 8
 
@@ -89,6 +91,39 @@ def test_an_abandoned_scan_leaves_the_store_usable(open_isolated: Opener) -> Non
     for _ in store.scan("docs", batch_size=5):
         break
     assert [len(batch) for batch in store.scan("docs", batch_size=50)] == [50, 10]
+
+
+def _within(bound_s: float, condition: Callable[[], bool]) -> bool:
+    """Wait (bounded, never asserted on duration) for ``condition``."""
+    deadline = time.monotonic() + bound_s
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
+
+
+def test_a_scan_reads_its_next_batch_while_the_caller_holds_this_one(open_isolated: Opener) -> None:
+    store = open_isolated()
+    _fill(store)
+    steps = lambda: store.stats()["calls_by_op"].get("scan_next", 0)  # noqa: E731
+    scan = store.scan("docs", batch_size=25)
+    first = next(scan)
+    assert _within(30, lambda: steps() == 1), "the second batch was not asked for while the first was held"
+    rest = list(scan)
+    assert [len(first)] + [len(batch) for batch in rest] == [25, 25, 10]
+    assert sorted(r.id for r in first + [r for batch in rest for r in batch]) == sorted(f"id{i}" for i in range(N))
+    assert steps() == 3  # batches two and three, then the end: no step beyond it
+
+
+def test_a_scan_dropped_with_a_step_in_flight_is_forgotten_once_the_step_ends(open_isolated: Opener) -> None:
+    store = open_isolated()
+    _fill(store)
+    scans = isolated(store)._supervisor.scans
+    scan = store.scan("docs", batch_size=5)
+    next(scan)
+    scan.close()
+    assert _within(30, lambda: len(scans._abandoned) == 1)
+    assert store.count("docs") == N  # this request tells the worker to close the scan
+    assert not scans._abandoned
 
 
 def test_errors_keep_their_type_and_carry_the_worker_traceback(open_isolated: Opener) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import Future
 from typing import Any, Protocol
 
@@ -58,22 +58,41 @@ class HostScans:
         self._abandoned: deque[int] = deque()
 
     def stream(
-        self, exchange: Exchange, request: str, op: Op, args: tuple[Any, ...], collection: str | None
+        self,
+        exchange: Exchange,
+        submit: Submit,
+        live: Callable[[], int | None],
+        request: str,
+        op: Op,
+        args: tuple[Any, ...],
+        collection: str | None,
     ) -> Iterator[RecordBatch]:
-        """Open the scan in the worker and yield its batches as the caller asks for them."""
+        """Open the scan in the worker and yield its batches, one step ahead of the caller.
+
+        The next batch is asked for before the current one is handed out, so the worker reads it while the caller
+        works on this one (a migration fingerprints and writes each batch: without the read-ahead the worker sat
+        idle for that time and the copy ran at the sum of both sides' times, not the slower one's). A batch that
+        arrives after its worker died or was replaced is not handed out (``live`` gives the live worker's generation): a
+        scan belongs to one worker, and continuing it after a replacement raises as before.
+        """
         scan_id = next(self._ids)
         batch, generation = exchange(request, op, (scan_id, *args), collection)
-        finished = False
+        ahead: Future[tuple[Any, int]] | None = None
         try:
             while batch is not None:
+                ahead = submit(SCAN_NEXT, CONTINUATION, (scan_id,), collection, pinned=generation)
                 yield batch
                 try:
-                    batch, _ = exchange(SCAN_NEXT, CONTINUATION, (scan_id,), collection, pinned=generation)
+                    batch, _ = ahead.result()
                 except WorkerReplaced:
                     raise _interrupted(collection) from None
-            finished = True
+                ahead = None
+                if batch is not None and live() != generation:
+                    raise _interrupted(collection)
         finally:
-            if not finished:  # dropped early: the next request tells the worker to close it
+            if ahead is not None:  # dropped early: forget the scan once the step asked for ahead has ended
+                ahead.add_done_callback(lambda _: self._abandoned.append(scan_id))
+            elif batch is not None:
                 self._abandoned.append(scan_id)
 
     async def astream(

@@ -95,7 +95,14 @@ class Supervisor:
 
     def stream(self, name: str, op: Op, args: tuple[Any, ...]) -> Iterator[Any]:
         """Run the streaming operation ``name`` batch by batch; the worker holds the iterator between batches."""
-        return self.scans.stream(self.exchange, name, op, args, collection_of(op, args))
+        return self.scans.stream(
+            self.exchange, self.submit_exchange, self._live_generation, name, op, args, collection_of(op, args)
+        )
+
+    def _live_generation(self) -> int | None:
+        """The generation of the worker serving calls now; None while none is alive (one died, none started)."""
+        worker = self._worker
+        return worker.generation if worker is not None and worker.alive() else None
 
     def submit(self, name: str, op: Op, args: tuple[Any, ...]) -> Future[Any]:
         """:meth:`call` without a waiting thread: sent at once, the future resolved with the result or exactly the
