@@ -358,3 +358,26 @@ def test_parallel_migrates_every_collection_as_one_at_a_time_would(corpus: Corpu
         assert_holds(target, name, corpus)
     with pytest.raises(InvalidInput, match="parallel"):
         migrate(source, target, names, checkpoint_dir=tmp_path, parallel=0)
+
+
+def test_checkpoint_digests_keep_their_format() -> None:
+    """A checkpoint written by an earlier release must still match: the digest is blake2b-16 of the float32 bytes,
+    then of ``[document, metadata]`` as sorted, compact JSON (computed here with hashlib and json directly)."""
+    import hashlib
+    import json
+
+    from vectorstore.migration.checkpoint import batch_digests
+
+    vectors = np.random.default_rng(3).standard_normal((4, 5)).astype(np.float32)
+    documents = ["a", None, "ü", ""]
+    metadatas = [{"b": 1, "a": 1.0}, None, {"t": True, "l": ["x", 2]}, {}]
+    expected = []
+    for vector, document, metadata in zip(vectors, documents, metadatas):
+        digest = hashlib.blake2b(vector.tobytes(), digest_size=16)
+        text = json.dumps([document, metadata or {}], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        digest.update(text.encode("utf-8"))
+        expected.append(digest.digest())
+    assert batch_digests(vectors, documents, metadatas) == expected
+    assert batch_digests(vectors.astype(np.float64), documents, metadatas) == expected  # float32 bytes either way
+    assert batch_digests(vectors[:0], [], []) == []
+    assert len(set(expected)) == 4

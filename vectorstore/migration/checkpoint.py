@@ -20,7 +20,7 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -34,12 +34,30 @@ DEFAULT_DIRECTORY = Path(".vectorstore") / "migrations"
 _CHUNK = 900
 
 
-def record_digest(vector: np.ndarray, document: str | None, metadata: dict[str, Any] | None) -> bytes:
-    """A 16-byte fingerprint of a record's content; JSON keeps ``1``, ``1.0`` and ``true`` apart."""
-    text = json.dumps([document, metadata or {}], sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    digest = hashlib.blake2b(np.ascontiguousarray(vector, dtype=np.float32).tobytes(), digest_size=16)
-    digest.update(text.encode("utf-8"))
-    return digest.digest()
+#: One encoder for every digest (``json.dumps`` with options builds a new one per call).
+_canonical = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+
+
+def batch_digests(
+    vectors: np.ndarray, documents: Sequence[str | None], metadatas: Sequence[dict[str, Any] | None]
+) -> list[bytes]:
+    """A 16-byte fingerprint of each record's content (JSON keeps ``1``, ``1.0`` and ``true`` apart): blake2b of
+    the float32 vector's bytes, then of ``[document, metadata]`` as canonical JSON.
+
+    Rows are hashed in place, not copied one by one: the migration's reader runs this on every batch, beside the
+    writer, under one GIL. The digest must stay the same across releases, or a resumed copy starts over.
+    """
+    if not len(vectors):
+        return []
+    rows = memoryview(np.ascontiguousarray(vectors, dtype=np.float32)).cast("B")
+    width = rows.nbytes // len(vectors)
+    blake2b = hashlib.blake2b
+    digests = []
+    for start, document, metadata in zip(range(0, rows.nbytes, width), documents, metadatas):
+        digest = blake2b(rows[start : start + width], digest_size=16)
+        digest.update(_canonical([document, metadata or {}]).encode("utf-8"))
+        digests.append(digest.digest())
+    return digests
 
 
 def checkpoint_path(directory: Path, source: str, target: str, collection: str) -> Path:

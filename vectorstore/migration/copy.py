@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ..batch import RecordBatch
 from ..errors import BackendError
 from ..store import VectorStore
-from .checkpoint import Checkpoint, record_digest
+from .checkpoint import Checkpoint, batch_digests
 from .models import CopyResult
 from .plan import ALL_FIELDS
 
@@ -41,8 +41,7 @@ class Fingerprinted:
             raise BackendError(
                 f"the source returned a batch with only {sorted(batch.include)} though every field was asked for"
             )
-        columns = zip(batch.vectors, batch.documents, batch.metadatas)  # type: ignore[arg-type]
-        return cls(batch, [record_digest(v, d, m) for v, d, m in columns])
+        return cls(batch, batch_digests(batch.vectors, batch.documents, batch.metadatas))  # type: ignore[arg-type]
 
     def __len__(self) -> int:
         return len(self.batch)
