@@ -293,7 +293,7 @@ def test_all_collections(corpus: Corpus, tmp_path: Path) -> None:
     source, target = vectorstore.open("memory://"), vectorstore.open("memory://")
     corpus.load(source, "alpha")
     corpus.load(source, "beta", "l2")
-    report = migrate(source, target, None, checkpoint_dir=tmp_path, trial_queries=5)
+    report = migrate(source, target, None, checkpoint_dir=str(tmp_path), trial_queries=5)  # a str path too
     assert report.ok and [c.collection for c in report.collections] == ["alpha", "beta"]
     assert target.get_collection("beta").metric == "l2"
 

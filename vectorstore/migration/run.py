@@ -182,7 +182,7 @@ def migrate(
     trial_queries: int = DEFAULT_QUERIES,
     k: int = 10,
     wheres: Sequence[Mapping[str, Any]] = (),
-    checkpoint_dir: Path = DEFAULT_DIRECTORY,
+    checkpoint_dir: Path | str = DEFAULT_DIRECTORY,
     batch_delay: float = 0.0,
     salvage: bool = False,
     indexes: bool = True,
@@ -212,7 +212,7 @@ def migrate(
 
         def run(item: CollectionReport) -> None:
             name = item.collection
-            path = checkpoint_path(checkpoint_dir, _name(src), _name(tgt), name)
+            path = checkpoint_path(Path(checkpoint_dir), _name(src), _name(tgt), name)
             checkpoint = _open_checkpoint(path, src, tgt, name, resume=resume, restart=restart, dry_run=dry_run)
             try:
                 watcher.phase(name, "planning")
