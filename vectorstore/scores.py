@@ -91,7 +91,11 @@ def order_matches(row: Iterable[Match]) -> list[Match]:
     The store applies it to every adapter's answer, so two engines that found the same records answer in the same
     order even when the scores tie (a zero query vector on cosine scores every record 0).
     """
-    return sorted(row, key=lambda match: (-match.score, match.id))
+    matches = list(row)
+    for before, after in zip(matches, matches[1:]):  # engines answer best first: most rows need no sort
+        if before.score < after.score or (before.score == after.score and before.id > after.id):
+            return sorted(matches, key=lambda match: (-match.score, match.id))
+    return matches
 
 
 def relevance(metric: Metric, score: float) -> float:

@@ -167,6 +167,21 @@ def test_order_matches_of_all_equal_scores_is_by_id() -> None:
     assert scores.order_matches(engine_a) == scores.order_matches(engine_b)
 
 
+def test_order_matches_agrees_with_a_full_sort_on_rows_nearly_in_order() -> None:
+    """Rows that come best first are kept as they are; one pair out of place anywhere is still sorted."""
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        size = int(rng.integers(0, 8))
+        values = np.round(rng.random(size), 1)  # one decimal: ties are common
+        ids = [f"id{int(n)}" for n in rng.permutation(size)]
+        best_first = sorted(zip(ids, values.tolist()), key=lambda pair: (-pair[1], pair[0]))
+        if size > 1 and rng.random() < 0.7:
+            i = int(rng.integers(0, size - 1))
+            best_first[i], best_first[i + 1] = best_first[i + 1], best_first[i]
+        expected = sorted(best_first, key=lambda pair: (-pair[1], pair[0]))
+        assert [(m.id, m.score) for m in scores.order_matches(_matches(best_first))] == expected
+
+
 def test_memory_adapter_answers_in_the_contract_order(store: VectorStore) -> None:
     """Tied scores from the memory adapter already come in order_matches order, and the k-th tie keeps small ids."""
     store.create_collection("ties", 2)
