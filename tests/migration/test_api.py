@@ -381,3 +381,15 @@ def test_checkpoint_digests_keep_their_format() -> None:
     assert batch_digests(vectors.astype(np.float64), documents, metadatas) == expected  # float32 bytes either way
     assert batch_digests(vectors[:0], [], []) == []
     assert len(set(expected)) == 4
+
+
+def test_checkpoint_reports_ids_the_source_yields_twice() -> None:
+    from vectorstore.migration.checkpoint import Checkpoint
+
+    checkpoint = Checkpoint(None)
+    assert checkpoint.add_source_ids(["a", "b", "c"]) == []
+    assert sorted(checkpoint.add_source_ids(["d", "b", "d", "e", "a", "d"])) == ["a", "b", "d", "d"]
+    assert [i for batch in checkpoint.source_ids(2) for i in batch] == ["a", "b", "c", "d", "e"]
+    ids = [f"id{i}" for i in range(2500)]  # more than one sqlite chunk of bound parameters
+    assert checkpoint.add_source_ids(ids) == []
+    assert checkpoint.add_source_ids(ids[::-1]) == ids[::-1]

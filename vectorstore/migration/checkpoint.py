@@ -67,6 +67,12 @@ def checkpoint_path(directory: Path, source: str, target: str, collection: str) 
 
 
 
+def _repeats(ids: list[str]) -> list[str]:
+    """Each occurrence of an id after its first, in order."""
+    seen: set[str] = set()
+    return [i for i in ids if i in seen or seen.add(i)]  # type: ignore[func-returns-value]
+
+
 class Checkpoint:
     """Copied ids and their digests, plus a temporary table of this run's source ids (kept on disk, not in RAM)."""
 
@@ -102,11 +108,15 @@ class Checkpoint:
 
     def add_source_ids(self, ids: Iterable[str]) -> list[str]:
         """Remember ids seen in the source; returns those seen before (a source that yields an id twice)."""
-        repeated = []
+        batch = list(ids)
+        fresh = dict.fromkeys(batch)
+        repeated = _repeats(batch) if len(fresh) < len(batch) else []
         with self._transaction():
-            for record_id in ids:
-                if self._db.execute("INSERT OR IGNORE INTO source_ids VALUES (?)", (record_id,)).rowcount == 0:
-                    repeated.append(record_id)
+            for chunk in map(list, chunked(list(fresh), _CHUNK)):  # seen in an earlier batch: rare, found in bulk
+                marks = ",".join("?" * len(chunk))
+                seen = {row[0] for row in self._db.execute(f"SELECT id FROM source_ids WHERE id IN ({marks})", chunk)}
+                repeated += [record_id for record_id in chunk if record_id in seen]
+            self._db.executemany("INSERT OR IGNORE INTO source_ids VALUES (?)", ((i,) for i in fresh))
         return repeated
 
     def source_ids(self, batch_size: int) -> Iterator[list[str]]:
