@@ -70,10 +70,10 @@ class HostScans:
         """Open the scan in the worker and yield its batches, one step ahead of the caller.
 
         The next batch is asked for before the current one is handed out, so the worker reads it while the caller
-        works on this one (a migration fingerprints and writes each batch: without the read-ahead the worker sat
-        idle for that time and the copy ran at the sum of both sides' times, not the slower one's). A batch that
-        arrives after its worker died or was replaced is not handed out (``live`` gives the live worker's generation): a
-        scan belongs to one worker, and continuing it after a replacement raises as before.
+        works on this one: without the read-ahead the worker sat idle meanwhile, and a caller that waits outside the
+        GIL for each batch (a write to a server) took the sum of both times, not the longer one. A batch that
+        arrives after its worker died or was replaced is not handed out (``live`` gives the live worker's
+        generation): a scan belongs to one worker, and continuing it after a replacement raises as before.
         """
         scan_id = next(self._ids)
         batch, generation = exchange(request, op, (scan_id, *args), collection)

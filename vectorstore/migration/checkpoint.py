@@ -65,8 +65,6 @@ def checkpoint_path(directory: Path, source: str, target: str, collection: str) 
     return directory / f"{key}.sqlite"
 
 
-
-
 def _repeats(ids: list[str]) -> list[str]:
     """Each occurrence of an id after its first, in order."""
     seen: set[str] = set()
