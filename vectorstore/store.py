@@ -373,16 +373,20 @@ class VectorStore:
 
     def _shape(self, name: Any) -> CollectionInfo:
         """The collection's dimension and metric, cached: they never change while the collection exists."""
-        name = self._open_name(name)
-        info = self._shapes.get(name)
+        info = self._shapes.get(name) if type(name) is str else None  # a cached name was checked when cached
         if info is None:
-            info = self.get_collection(name)
+            name = self._open_name(name)
+            info = self._shapes.get(name) or self.get_collection(name)
+        else:
+            self._check_open()
         return info
 
     def _known(self, name: str) -> _ForgetOnMissing:
         return _ForgetOnMissing(self._shapes, name)
 
     def _filter(self, where: Where, document: Where) -> Node | None:
+        if where is None and document is None:
+            return None
         node = parse_filter(where, document)
         missing = operators(node) - self.capabilities.filter_operators
         if "$document" in missing and self.capabilities.document_contains:

@@ -216,6 +216,16 @@ def vectors(values: Any, record_ids: Sequence[str], dim: int, collection: str) -
 
 
 def query_vectors(values: Any, dim: int, collection: str, *, single: bool) -> np.ndarray:
+    if (  # one float32 row as embedders hand it over: the common case, checked with the fewest numpy calls
+        single
+        and type(values) is np.ndarray
+        and values.dtype == np.float32
+        and values.shape == (dim,)
+        and values.flags.c_contiguous
+    ):
+        if not np.isfinite(values).all():
+            raise InvalidInput(f"collection {collection!r}: query vector has a NaN or infinite value")
+        return values.reshape(1, dim)
     array = _as_matrix(values, "query vector" if single else "query vectors", collection)
     expected = 1 if single else 2
     if array.ndim != expected:

@@ -75,9 +75,13 @@ def translated(operation: str) -> Callable[[Callable[Concatenate[S, P], T]], Cal
     def decorate(method: Callable[Concatenate[S, P], T]) -> Callable[Concatenate[S, P], T]:
         @functools.wraps(method)
         def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
-            collection = args[0] if args and isinstance(args[0], str) else None
-            with native_errors(self.classify, operation, collection):
+            try:  # what native_errors does, without a context manager per call (it wraps every query)
                 return method(self, *args, **kwargs)
+            except VectorStoreError:
+                raise
+            except Exception as exc:
+                collection = args[0] if args and isinstance(args[0], str) else None
+                raise self.classify(exc, operation, collection) from exc
 
         return wrapper
 
