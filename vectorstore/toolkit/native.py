@@ -61,9 +61,15 @@ class native_errors(ContextDecorator):
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
     ) -> None:
-        if exc is None or isinstance(exc, VectorStoreError) or not isinstance(exc, Exception):
-            return
-        raise self.classify(exc, self.operation, self.collection) from exc
+        if exc is not None:
+            _reraise(exc, self.classify, self.operation, self.collection)
+
+
+def _reraise(exc: BaseException, classify: Classify, operation: str, collection: str | None) -> None:
+    """Raise ``classify``'s error for a native exception; return for ours and for non-``Exception``\\ s."""
+    if isinstance(exc, VectorStoreError) or not isinstance(exc, Exception):
+        return
+    raise classify(exc, operation, collection) from exc
 
 
 def translated(operation: str) -> Callable[[Callable[Concatenate[S, P], T]], Callable[Concatenate[S, P], T]]:
@@ -77,11 +83,9 @@ def translated(operation: str) -> Callable[[Callable[Concatenate[S, P], T]], Cal
         def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
             try:  # what native_errors does, without a context manager per call (it wraps every query)
                 return method(self, *args, **kwargs)
-            except VectorStoreError:
+            except BaseException as exc:
+                _reraise(exc, self.classify, operation, args[0] if args and isinstance(args[0], str) else None)
                 raise
-            except Exception as exc:
-                collection = args[0] if args and isinstance(args[0], str) else None
-                raise self.classify(exc, operation, collection) from exc
 
         return wrapper
 
