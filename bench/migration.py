@@ -35,13 +35,13 @@ from vectorstore.migration import migrate
 COLLECTION = "bench"
 
 
-def write_native(path: str, n: int, dimension: int, batch: int) -> None:
+def write_native(path: str, n: int, dimension: int, batch: int, name: str = COLLECTION) -> None:
     """Fill a Chroma collection with unit vectors, a document and four metadata fields per record."""
     import chromadb
 
     rng = np.random.default_rng(0)
     client = chromadb.PersistentClient(path)
-    collection = client.create_collection(COLLECTION, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
+    collection = client.create_collection(name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
     for start in range(0, n, batch):
         stop = min(n, start + batch)
         vectors = rng.normal(size=(stop - start, dimension)).astype(np.float32)

@@ -22,31 +22,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+from migration import write_native  # bench/migration.py, beside this script
 
 import vectorstore
 from vectorstore.migration import migrate
 
 
-def write_native(path: str, names: list[str], n: int, dimension: int) -> None:
-    """Fill each Chroma collection with unit vectors, a document and four metadata fields per record."""
-    import chromadb
-
-    rng = np.random.default_rng(0)
-    client = chromadb.PersistentClient(path)
+def write_all(path: str, names: list[str], n: int, dimension: int) -> None:
+    """Each collection as ``bench/migration.py`` writes its one."""
     for name in names:
-        hnsw = {"hnsw": {"space": "cosine"}}
-        collection = client.create_collection(name, configuration=hnsw, embedding_function=None)
-        for start in range(0, n, 5000):
-            stop = min(n, start + 5000)
-            vectors = rng.normal(size=(stop - start, dimension)).astype(np.float32)
-            vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-            collection.add(
-                ids=[f"doc-{i}" for i in range(start, stop)],
-                embeddings=vectors,
-                documents=[f"document number {i}" for i in range(start, stop)],
-                metadatas=[{"i": i, "f": i / 4, "s": f"cat-{i % 10}", "b": i % 2 == 0} for i in range(start, stop)],
-            )
+        write_native(path, n, dimension, 5000, name)
 
 
 def main() -> None:
@@ -61,7 +46,7 @@ def main() -> None:
     names = [f"bench-{i}" for i in range(args.collections)]
     started = time.perf_counter()
     writer = multiprocessing.get_context("spawn").Process(
-        target=write_native, args=(str(work / "chroma"), names, args.n, args.dim)
+        target=write_all, args=(str(work / "chroma"), names, args.n, args.dim)
     )
     writer.start()
     writer.join()
